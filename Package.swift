@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "visivo",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "visivo", targets: ["visivo"]),
+        .library(name: "VisivoCore", targets: ["VisivoCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // libyaml: the YAML parser the loader drives event by event (marks give file:line:column).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        // libsqlite3: SQLite sources, CSV-script and local-merge materialisation.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        // libpq: the PostgreSQL connector.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+        // zlib: compression of cache objects.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // The whole engine: loading, graph, query compiler, connectors, build.
+        .target(
+            name: "VisivoCore",
+            dependencies: [
+                "CYAML", "CSQLite", "CLibPQ", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The thin command-line front end.
+        .executableTarget(
+            name: "visivo",
+            dependencies: [
+                "VisivoCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "VisivoCoreTests",
+            dependencies: ["VisivoCore"],
+            exclude: ["Fixtures"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,147 @@
+/// Typed access to one YAML mapping that reports every problem into `diagnostics`:
+/// unknown keys (with the nearest known key), wrong types, missing required keys.
+struct Fields {
+    let node: YAMLNode
+    /// How the object is named in messages: "model 'orders'", "source".
+    let what: String
+    let pairs: [YAMLPair]
+
+    /// Checks that `node` is a mapping whose keys are all in `known`.
+    init?(_ node: YAMLNode, what: String, known: [String], diagnostics: inout [Diagnostic]) {
+        guard let pairs = node.mapping else {
+            diagnostics.append(Diagnostic(.error, "\(what) must be a mapping, not \(node.kindName)", at: node.location))
+            return nil
+        }
+        self.node = node
+        self.what = what
+        self.pairs = pairs
+        var seen: Set<String> = []
+        for pair in pairs {
+            guard let key = pair.key.scalar else {
+                diagnostics.append(Diagnostic(.error, "keys of \(what) must be plain names", at: pair.key.location))
+                continue
+            }
+            if !seen.insert(key).inserted {
+                diagnostics.append(Diagnostic(.error, "key '\(key)' appears twice in \(what)", at: pair.key.location))
+            }
+            if !known.contains(key) {
+                var message = "unknown key '\(key)' in \(what)"
+                if let near = Suggest.nearest(to: key, in: known) { message += " (did you mean '\(near)'?)" }
+                diagnostics.append(Diagnostic(.error, message, at: pair.key.location))
+            }
+        }
+    }
+
+    subscript(key: String) -> YAMLNode? {
+        guard let v = pairs.first(where: { $0.key.scalar == key })?.value, !v.isNull else { return nil }
+        return v
+    }
+
+    func keyLocation(_ key: String) -> SourceLocation? {
+        pairs.first(where: { $0.key.scalar == key })?.key.location
+    }
+
+    /// A scalar as text (numbers and booleans as written).
+    func string(_ key: String, _ diagnostics: inout [Diagnostic]) -> String? {
+        guard let v = self[key] else { return nil }
+        guard let s = v.scalar else {
+            diagnostics.append(Diagnostic(.error, "'\(key)' of \(what) must be a string, not \(v.kindName)", at: v.location))
+            return nil
+        }
+        return s
+    }
+
+    func located(_ key: String, _ diagnostics: inout [Diagnostic]) -> Located<String>? {
+        guard let v = self[key], let s = string(key, &diagnostics) else { return nil }
+        return Located(s, at: v.location)
+    }
+
+    func requiredString(_ key: String, _ diagnostics: inout [Diagnostic]) -> String? {
+        if self[key] == nil {
+            diagnostics.append(Diagnostic(.error, "\(what) is missing required key '\(key)'", at: node.location))
+            return nil
+        }
+        return string(key, &diagnostics)
+    }
+
+    func int(_ key: String, _ diagnostics: inout [Diagnostic]) -> Int? {
+        guard let v = self[key] else { return nil }
+        guard let s = v.scalar, let i = Int(s) else {
+            diagnostics.append(Diagnostic(.error, "'\(key)' of \(what) must be an integer, not \(v.scalar.map { "'\($0)'" } ?? v.kindName)", at: v.location))
+            return nil
+        }
+        return i
+    }
+
+    func list(_ key: String, _ diagnostics: inout [Diagnostic]) -> [YAMLNode] {
+        guard let v = self[key] else { return [] }
+        guard let items = v.sequence else {
+            diagnostics.append(Diagnostic(.error, "'\(key)' of \(what) must be a list, not \(v.kindName)", at: v.location))
+            return []
+        }
+        return items
+    }
+
+    func stringList(_ key: String, _ diagnostics: inout [Diagnostic]) -> [Located<String>] {
+        list(key, &diagnostics).compactMap { item in
+            guard let s = item.scalar else {
+                diagnostics.append(Diagnostic(.error, "each entry of '\(key)' of \(what) must be a string, not \(item.kindName)", at: item.location))
+                return nil
+            }
+            return Located(s, at: item.location)
+        }
+    }
+
+    func duration(_ key: String, _ diagnostics: inout [Diagnostic]) -> Duration? {
+        guard let v = self[key] else { return nil }
+        guard let s = v.scalar, let d = Suggest.parseDuration(s) else {
+            diagnostics.append(Diagnostic(.error, "'\(key)' of \(what) must be a duration such as 30s, 15m, 1h or 2d", at: v.location))
+            return nil
+        }
+        return d
+    }
+}
+
+/// Nearest-name suggestions and small parsers shared by the loader.
+public enum Suggest {
+    public static func nearest(to word: String, in candidates: [String]) -> String? {
+        var best: (String, Int)? = nil
+        for c in candidates {
+            let d = distance(word.lowercased(), c.lowercased())
+            if d <= max(2, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    /// Levenshtein distance.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev = Array(0...b.count)
+        var cur = prev
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&prev, &cur)
+        }
+        return prev[b.count]
+    }
+
+    /// `90`, `30s`, `15m`, `1h`, `2d`, `1w`.
+    static func parseDuration(_ s: String) -> Duration? {
+        let t = s.trimmingSpaces
+        if let n = Int(t), n >= 0 { return .seconds(n) }
+        guard let unit = t.last, let n = Int(t.dropLast()), n >= 0 else { return nil }
+        switch unit {
+        case "s": return .seconds(n)
+        case "m": return .seconds(n * 60)
+        case "h": return .seconds(n * 3600)
+        case "d": return .seconds(n * 86400)
+        case "w": return .seconds(n * 604800)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,348 @@
+/// Turns parsed project files into a `Project`, registering inline objects as named
+/// objects of their own and collecting every problem instead of stopping at the first.
+struct ProjectDecoder {
+    var project: Project
+    var diagnostics: [Diagnostic] = []
+    /// Every name seen so far, with its kind and place (names are unique project-wide).
+    private var names: [String: (kind: ObjectKind, location: SourceLocation)] = [:]
+
+    static let topLevelKeys = [
+        "name", "cli_version", "includes", "defaults", "sources", "targets", "models", "traces",
+        "tables", "charts", "selectors", "dashboards", "alerts", "destinations", "dbt",
+    ]
+
+    init(directory: String, files: [String]) {
+        project = Project(directory: directory, files: files)
+    }
+
+    // MARK: - Files
+
+    mutating func decodeFile(_ root: YAMLNode, isProjectFile: Bool) {
+        guard let top = Fields(root, what: "the project file", known: Self.topLevelKeys, diagnostics: &diagnostics) else { return }
+        if isProjectFile, let name = top.string("name", &diagnostics) { project.name = name }
+        if let defaults = top["defaults"] { decodeDefaults(defaults) }
+        for key in ["sources", "targets"] { for item in top.list(key, &diagnostics) { _ = source(item, parent: nil) } }
+        for item in top.list("models", &diagnostics) { _ = model(item, parent: nil) }
+        for item in top.list("traces", &diagnostics) { _ = trace(item, parent: nil) }
+        for item in top.list("charts", &diagnostics) { _ = chart(item, parent: nil) }
+        for item in top.list("tables", &diagnostics) { _ = table(item, parent: nil) }
+        for item in top.list("selectors", &diagnostics) { _ = selector(item, parent: nil) }
+        for item in top.list("dashboards", &diagnostics) { dashboard(item) }
+        for key in ["alerts", "destinations"] where !top.list(key, &diagnostics).isEmpty {
+            if !project.ignoredSections.contains(key) { project.ignoredSections.append(key) }
+        }
+    }
+
+    mutating func decodeDefaults(_ node: YAMLNode) {
+        guard let f = Fields(node, what: "defaults", known: ["source_name", "target_name", "alert_name", "threads"], diagnostics: &diagnostics) else { return }
+        for key in ["source_name", "target_name"] {
+            if let v = f[key], let name = f.string(key, &diagnostics) {
+                project.defaults.sourceName = Ref(name, at: v.location)
+            }
+        }
+    }
+
+    // MARK: - Names and refs
+
+    /// Parses `ref(name)`, `ref( name )`, `ref('name')`, `ref("name")` and `${ref(name)}`.
+    static func parseRef(_ text: String) -> String? {
+        var s = text.trimmingSpaces
+        if s.hasPrefix("${"), s.hasSuffix("}") { s = s.dropFirst(2).dropLast().trimmingSpaces }
+        guard s.hasPrefix("ref("), s.hasSuffix(")") else { return nil }
+        s = s.dropFirst(4).dropLast().trimmingSpaces
+        if s.count >= 2, let q = s.first, q == "'" || q == "\"", s.last == q { s = s.dropFirst().dropLast() }
+        return s.isEmpty ? nil : String(s)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { u in
+            (u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u)))
+                || u == " " || u == "\t" || u == "'" || u == "\"" || u == "-" || u == "_"
+        }
+    }
+
+    /// The object's name: written, or made up for an inline object from its parent.
+    mutating func name(of f: Fields, kind: ObjectKind, parent: String?) -> (String, Bool)? {
+        if let v = f["name"], let name = f.string("name", &diagnostics) {
+            if !Self.isValidName(name) {
+                diagnostics.append(Diagnostic(.error, "invalid \(kind) name '\(name)': names may contain only letters, digits, spaces, quotes, '-' and '_'", at: v.location))
+            }
+            register(name, kind: kind, at: v.location)
+            return (name, false)
+        }
+        guard let parent else {
+            diagnostics.append(Diagnostic(.error, "\(f.what) is missing required key 'name'", at: f.node.location))
+            return nil
+        }
+        var generated = "\(parent) \(kind)"
+        var n = 2
+        while names[generated] != nil { generated = "\(parent) \(kind) \(n)"; n += 1 }
+        register(generated, kind: kind, at: f.node.location)
+        return (generated, true)
+    }
+
+    mutating func register(_ name: String, kind: ObjectKind, at location: SourceLocation) {
+        if let first = names[name] {
+            let other = first.kind == kind ? "another \(kind)" : "a \(first.kind)"
+            diagnostics.append(Diagnostic(.error, "duplicate name '\(name)': \(other) already has this name at \(first.location)", at: location))
+        } else {
+            names[name] = (kind, location)
+        }
+    }
+
+    /// A ref string or an inline object of `kind`.
+    mutating func refOrInline(_ node: YAMLNode, kind: ObjectKind, parent: String, field: String) -> Ref? {
+        if let text = node.scalar {
+            guard let name = Self.parseRef(text) else {
+                diagnostics.append(Diagnostic(.error, "'\(field)' must be ref(name) or an inline \(kind), not '\(text)'", at: node.location))
+                return nil
+            }
+            return Ref(name, at: node.location)
+        }
+        switch kind {
+        case .source: return source(node, parent: parent)
+        case .model: return model(node, parent: parent)
+        case .trace: return trace(node, parent: parent)
+        case .chart: return chart(node, parent: parent)
+        case .table: return table(node, parent: parent)
+        case .selector: return selector(node, parent: parent)
+        case .dashboard: return nil
+        }
+    }
+
+    // MARK: - Sources
+
+    static let sourceKeys = [
+        "name", "type", "database", "host", "port", "username", "password", "db_schema",
+        "connection_pool_size", "attach", "account", "warehouse", "role", "project",
+        "credentials_base64", "sslmode", "max_age", "freshness", "timezone", "location",
+        "private_key_path", "private_key_passphrase",
+    ]
+
+    mutating func source(_ node: YAMLNode, parent: String?) -> Ref? {
+        let label = node["name"]?.scalar.map { "source '\($0)'" } ?? "source"
+        guard let f = Fields(node, what: label, known: Self.sourceKeys, diagnostics: &diagnostics),
+              let (name, synthetic) = name(of: f, kind: .source, parent: parent) else { return nil }
+        guard let typeText = f.requiredString("type", &diagnostics) else { return nil }
+        guard let type = Source.Kind(rawValue: typeText) else {
+            let known = Source.Kind.allCases.map(\.rawValue)
+            var message = "unknown source type '\(typeText)' in \(label); known types: \(known.joined(separator: ", "))"
+            if let near = Suggest.nearest(to: typeText, in: known) { message += " (did you mean '\(near)'?)" }
+            diagnostics.append(Diagnostic(.error, message, at: f["type"]!.location))
+            return nil
+        }
+        let database = f.requiredString("database", &diagnostics) ?? ""
+        var s = Source(name: name, type: type, database: database, location: node.location)
+        s.synthetic = synthetic
+        s.host = f.string("host", &diagnostics)
+        s.port = f.int("port", &diagnostics)
+        s.username = f.string("username", &diagnostics)
+        s.password = f.string("password", &diagnostics)
+        s.dbSchema = f.string("db_schema", &diagnostics)
+        s.connectionPoolSize = f.int("connection_pool_size", &diagnostics)
+        if let size = s.connectionPoolSize, size < 1 {
+            diagnostics.append(Diagnostic(.error, "'connection_pool_size' of \(label) must be at least 1", at: f["connection_pool_size"]!.location))
+        }
+        s.sslmode = f.string("sslmode", &diagnostics)
+        s.account = f.string("account", &diagnostics)
+        s.warehouse = f.string("warehouse", &diagnostics)
+        s.role = f.string("role", &diagnostics)
+        s.project = f.string("project", &diagnostics)
+        s.credentialsBase64 = f.string("credentials_base64", &diagnostics)
+        s.maxAge = f.duration("max_age", &diagnostics)
+        s.freshness = f.string("freshness", &diagnostics)
+        for item in f.list("attach", &diagnostics) {
+            guard let a = Fields(item, what: "an attach entry of \(label)", known: ["schema_name", "source"], diagnostics: &diagnostics),
+                  let schema = a.requiredString("schema_name", &diagnostics) else { continue }
+            guard let srcNode = a["source"] else {
+                diagnostics.append(Diagnostic(.error, "an attach entry of \(label) is missing required key 'source'", at: item.location))
+                continue
+            }
+            if let text = srcNode.scalar, let refName = Self.parseRef(text) {
+                s.attach.append(.init(schemaName: schema, database: "", sourceName: refName))
+            } else if let sf = Fields(srcNode, what: "the attached source '\(schema)'", known: ["name", "type", "database"], diagnostics: &diagnostics),
+                      let db = sf.requiredString("database", &diagnostics) {
+                s.attach.append(.init(schemaName: schema, database: db, sourceName: nil))
+            }
+        }
+        project.sources.append(s)
+        return Ref(name, at: node.location)
+    }
+
+    // MARK: - Models
+
+    static let modelKeys = ["name", "sql", "source", "target", "args", "table_name", "models", "max_age", "allow_empty"]
+
+    mutating func model(_ node: YAMLNode, parent: String?) -> Ref? {
+        let label = node["name"]?.scalar.map { "model '\($0)'" } ?? "model"
+        guard let f = Fields(node, what: label, known: Self.modelKeys, diagnostics: &diagnostics),
+              let (name, _) = name(of: f, kind: .model, parent: parent) else { return nil }
+        let kind: Model.Kind
+        if f["args"] != nil {
+            if f["models"] != nil || f["sql"] != nil {
+                diagnostics.append(Diagnostic(.error, "\(label) has 'args' (a CSV-script model) and also '\(f["models"] != nil ? "models" : "sql")'; a model is exactly one kind", at: f.keyLocation("args")!))
+            }
+            let args = f.stringList("args", &diagnostics).map(\.value)
+            if args.isEmpty { diagnostics.append(Diagnostic(.error, "'args' of \(label) must name a program to run", at: f["args"]!.location)) }
+            kind = .csvScript(args: args, tableName: f.string("table_name", &diagnostics) ?? "model")
+        } else if f["models"] != nil {
+            let refs = f.list("models", &diagnostics).compactMap { refOrInline($0, kind: .model, parent: name, field: "models") }
+            guard let sql = f.requiredString("sql", &diagnostics) else { return nil }
+            kind = .localMerge(models: refs, sql: sql)
+        } else if f["sql"] != nil {
+            var source: Ref? = nil
+            for key in ["source", "target"] {
+                if let v = f[key] { source = refOrInline(v, kind: .source, parent: name, field: key) }
+            }
+            kind = .sql(sql: f.string("sql", &diagnostics) ?? "", source: source)
+        } else {
+            diagnostics.append(Diagnostic(.error, "\(label) needs 'sql' (a SQL model), 'args' (a CSV-script model) or 'models' (a local-merge model)", at: node.location))
+            return nil
+        }
+        var m = Model(name: name, kind: kind, location: node.location)
+        m.maxAge = f.duration("max_age", &diagnostics)
+        project.models.append(m)
+        return Ref(name, at: node.location)
+    }
+
+    // MARK: - Traces
+
+    static let traceKeys = ["name", "model", "props", "columns", "cohort_on", "filters", "order_by", "tests"]
+
+    mutating func trace(_ node: YAMLNode, parent: String?) -> Ref? {
+        let label = node["name"]?.scalar.map { "trace '\($0)'" } ?? "trace"
+        guard let f = Fields(node, what: label, known: Self.traceKeys, diagnostics: &diagnostics),
+              let (name, _) = name(of: f, kind: .trace, parent: parent) else { return nil }
+        guard let modelNode = f["model"] else {
+            diagnostics.append(Diagnostic(.error, "\(label) is missing required key 'model'", at: node.location))
+            return nil
+        }
+        guard let model = refOrInline(modelNode, kind: .model, parent: name, field: "model") else { return nil }
+        var props = JSONValue.object([JSONMember]())
+        var locations: [String: SourceLocation] = [:]
+        if let p = f["props"] {
+            if p.mapping == nil {
+                diagnostics.append(Diagnostic(.error, "'props' of \(label) must be a mapping, not \(p.kindName)", at: p.location))
+            } else {
+                props = p.json
+                Self.collectLocations(p, path: "props", into: &locations)
+            }
+        }
+        var t = Trace(name: name, model: model, props: props, location: node.location)
+        t.propLocations = locations
+        if let c = f["columns"] {
+            if let pairs = c.mapping {
+                for pair in pairs {
+                    guard let key = pair.key.scalar, let expr = pair.value.scalar else {
+                        diagnostics.append(Diagnostic(.error, "each entry of 'columns' of \(label) must be a name and a SQL expression", at: pair.value.location))
+                        continue
+                    }
+                    let text = TraceQueryCompiler.unwrapQuery(expr) ?? expr
+                    t.columns.append(Located(.init(name: key, expression: text), at: pair.value.location))
+                }
+            } else {
+                diagnostics.append(Diagnostic(.error, "'columns' of \(label) must be a mapping, not \(c.kindName)", at: c.location))
+            }
+        }
+        t.cohortOn = f.located("cohort_on", &diagnostics)
+        t.filters = f.stringList("filters", &diagnostics)
+        t.orderBy = f.stringList("order_by", &diagnostics)
+        project.traces.append(t)
+        return Ref(name, at: node.location)
+    }
+
+    static func collectLocations(_ node: YAMLNode, path: String, into out: inout [String: SourceLocation]) {
+        switch node.kind {
+        case .scalar: out[path] = node.location
+        case .sequence(let items):
+            for (i, item) in items.enumerated() { collectLocations(item, path: "\(path).\(i)", into: &out) }
+        case .mapping(let pairs):
+            for pair in pairs { collectLocations(pair.value, path: "\(path).\(pair.key.scalar ?? "")", into: &out) }
+        }
+    }
+
+    // MARK: - Charts, tables, selectors
+
+    mutating func chart(_ node: YAMLNode, parent: String?) -> Ref? {
+        let label = node["name"]?.scalar.map { "chart '\($0)'" } ?? "chart"
+        guard let f = Fields(node, what: label, known: ["name", "traces", "layout", "selector"], diagnostics: &diagnostics),
+              let (name, _) = name(of: f, kind: .chart, parent: parent) else { return nil }
+        let traces = f.list("traces", &diagnostics).compactMap { refOrInline($0, kind: .trace, parent: name, field: "traces") }
+        let selector = f["selector"].flatMap { refOrInline($0, kind: .selector, parent: name, field: "selector") }
+        project.charts.append(Chart(name: name, traces: traces, layout: f["layout"]?.json, selector: selector, location: node.location))
+        return Ref(name, at: node.location)
+    }
+
+    mutating func table(_ node: YAMLNode, parent: String?) -> Ref? {
+        let label = node["name"]?.scalar.map { "table '\($0)'" } ?? "table"
+        guard let f = Fields(node, what: label, known: ["name", "traces", "column_defs", "rows_per_page", "selector"], diagnostics: &diagnostics),
+              let (name, _) = name(of: f, kind: .table, parent: parent) else { return nil }
+        let traces = f.list("traces", &diagnostics).compactMap { refOrInline($0, kind: .trace, parent: name, field: "traces") }
+        var defs: [Table.ColumnDefs] = []
+        for item in f.list("column_defs", &diagnostics) {
+            guard let d = Fields(item, what: "a column_defs entry of \(label)", known: ["trace_name", "columns"], diagnostics: &diagnostics),
+                  let traceName = d.located("trace_name", &diagnostics) else { continue }
+            defs.append(.init(traceName: traceName, columns: d.list("columns", &diagnostics).map(\.json)))
+        }
+        let selector = f["selector"].flatMap { refOrInline($0, kind: .selector, parent: name, field: "selector") }
+        project.tables.append(Table(name: name, traces: traces, columnDefs: defs, rowsPerPage: f.int("rows_per_page", &diagnostics), selector: selector, location: node.location))
+        return Ref(name, at: node.location)
+    }
+
+    mutating func selector(_ node: YAMLNode, parent: String?) -> Ref? {
+        let label = node["name"]?.scalar.map { "selector '\($0)'" } ?? "selector"
+        guard let f = Fields(node, what: label, known: ["name", "type", "options"], diagnostics: &diagnostics),
+              let (name, _) = name(of: f, kind: .selector, parent: parent) else { return nil }
+        let type = f.string("type", &diagnostics) ?? "multiple"
+        if type != "single" && type != "multiple" {
+            diagnostics.append(Diagnostic(.error, "'type' of \(label) must be 'single' or 'multiple', not '\(type)'", at: f["type"]!.location))
+        }
+        var options: [Ref] = []
+        for item in f.list("options", &diagnostics) {
+            guard let text = item.scalar, let refName = Self.parseRef(text) else {
+                diagnostics.append(Diagnostic(.error, "each option of \(label) must be ref(name)", at: item.location))
+                continue
+            }
+            options.append(Ref(refName, at: item.location))
+        }
+        project.selectors.append(Selector(name: name, type: type, options: options, location: node.location))
+        return Ref(name, at: node.location)
+    }
+
+    // MARK: - Dashboards
+
+    static let heights = ["compact", "xsmall", "small", "medium", "large", "xlarge", "xxlarge"]
+
+    mutating func dashboard(_ node: YAMLNode) {
+        let label = node["name"]?.scalar.map { "dashboard '\($0)'" } ?? "dashboard"
+        guard let f = Fields(node, what: label, known: ["name", "rows", "description", "tags", "level"], diagnostics: &diagnostics),
+              let (name, _) = name(of: f, kind: .dashboard, parent: nil) else { return }
+        var rows: [Dashboard.Row] = []
+        for rowNode in f.list("rows", &diagnostics) {
+            guard let r = Fields(rowNode, what: "a row of \(label)", known: ["height", "items", "name"], diagnostics: &diagnostics) else { continue }
+            let height = r.string("height", &diagnostics) ?? "medium"
+            if !Self.heights.contains(height) {
+                diagnostics.append(Diagnostic(.error, "row height '\(height)' of \(label) must be one of \(Self.heights.joined(separator: ", "))", at: r["height"]!.location))
+            }
+            var items: [Dashboard.Item] = []
+            for itemNode in r.list("items", &diagnostics) {
+                guard let i = Fields(itemNode, what: "an item of \(label)", known: ["width", "markdown", "chart", "table", "selector", "name", "align", "justify"], diagnostics: &diagnostics) else { continue }
+                let kinds = ["markdown", "chart", "table", "selector"].filter { i[$0] != nil }
+                if kinds.count > 1 {
+                    diagnostics.append(Diagnostic(.error, "an item of \(label) has \(kinds.joined(separator: " and ")); an item holds only one of markdown, chart, table, selector", at: itemNode.location))
+                }
+                var content = Dashboard.Content.empty
+                switch kinds.first {
+                case "markdown": content = .markdown(i.string("markdown", &diagnostics) ?? "")
+                case "chart": if let ref = refOrInline(i["chart"]!, kind: .chart, parent: name, field: "chart") { content = .chart(ref) }
+                case "table": if let ref = refOrInline(i["table"]!, kind: .table, parent: name, field: "table") { content = .table(ref) }
+                case "selector": if let ref = refOrInline(i["selector"]!, kind: .selector, parent: name, field: "selector") { content = .selector(ref) }
+                default: break
+                }
+                items.append(Dashboard.Item(width: i.int("width", &diagnostics) ?? 1, content: content))
+            }
+            rows.append(Dashboard.Row(height: height, items: items))
+        }
+        project.dashboards.append(Dashboard(name: name, rows: rows, location: node.location))
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// Finds the project file, renders and parses it and everything it includes, decodes the
+/// objects and checks them. One call reports every problem of the project together.
+public struct ProjectLoader: Sendable {
+    public static let projectFileNames = ["project.visivo.yml", "visivo_project.yml"]
+
+    public var workingDirectory: String
+    /// `-e/--env-file`; by default `.env` in the working directory, if present.
+    public var envFile: String?
+    public var environment: [String: String]
+    /// `-s/--source`: the source SQL models without one use, over `defaults.source_name`.
+    public var sourceOverride: String?
+
+    public init(workingDirectory: String, envFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, sourceOverride: String? = nil) {
+        self.workingDirectory = workingDirectory
+        self.envFile = envFile
+        self.environment = environment
+        self.sourceOverride = sourceOverride
+    }
+
+    /// Loads and validates; throws `DiagnosticsError` with every error found.
+    public func load() throws(DiagnosticsError) -> Project {
+        let dir = URL(fileURLWithPath: workingDirectory).standardizedFileURL.path
+        guard let projectFile = Self.projectFileNames.first(where: { FileManager.default.fileExists(atPath: dir + "/" + $0) }) else {
+            throw DiagnosticsError([Diagnostic(.error, "no project file in \(dir) (expected \(Self.projectFileNames.joined(separator: " or ")))", at: nil)])
+        }
+        var diagnostics: [Diagnostic] = []
+        var env = environment
+        let envPath = envFile.map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 } ?? dir + "/.env"
+        if let text = try? String(contentsOfFile: envPath, encoding: .utf8) {
+            for (k, v) in Template.parseDotEnv(text) where env[k] == nil { env[k] = v }
+        } else if envFile != nil {
+            diagnostics.append(Diagnostic(.error, "cannot read env file \(envPath)", at: nil))
+        }
+        var reader = FileReader(directory: dir, template: Template(environment: env))
+        reader.read(projectFile, includedFrom: nil, stack: [])
+        diagnostics += reader.diagnostics
+
+        var decoder = ProjectDecoder(directory: dir, files: reader.documents.map(\.file))
+        for (i, doc) in reader.documents.enumerated() {
+            decoder.decodeFile(doc.root, isProjectFile: i == 0)
+        }
+        diagnostics += decoder.diagnostics
+        var project = decoder.project
+        if let name = sourceOverride {
+            if let s = project.source(named: name) {
+                project.defaults.sourceName = Ref(name, at: s.location)
+            } else {
+                let near = Suggest.nearest(to: name, in: project.sources.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+                diagnostics.append(Diagnostic(.error, "--source '\(name)' names no source in the project\(near)", at: nil))
+            }
+        }
+        diagnostics += ProjectValidator.validate(&project)
+        let errors = diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            throw DiagnosticsError(Self.sorted(errors))
+        }
+        return project
+    }
+
+    /// Diagnostics in file order, each once.
+    static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var seen: Set<Diagnostic> = []
+        let unique = diagnostics.filter { seen.insert($0).inserted }
+        return unique.enumerated().sorted { a, b in
+            switch (a.element.location, b.element.location) {
+            case let (x?, y?): return x == y ? a.offset < b.offset : x < y
+            case (nil, _?): return true
+            case (_?, nil): return false
+            case (nil, nil): return a.offset < b.offset
+            }
+        }.map(\.element)
+    }
+}
+
+/// Reads project files depth-first through `includes`, rendering each as a template.
+struct FileReader {
+    struct Document {
+        var file: String
+        var root: YAMLNode
+    }
+    let directory: String
+    let template: Template
+    var documents: [Document] = []
+    var diagnostics: [Diagnostic] = []
+    private var loaded: Set<String> = []
+
+    init(directory: String, template: Template) {
+        self.directory = directory
+        self.template = template
+    }
+
+    /// A path for messages: relative to the project folder when inside it.
+    func display(_ absolute: String) -> String {
+        absolute.hasPrefix(directory + "/") ? String(absolute.dropFirst(directory.count + 1)) : absolute
+    }
+
+    mutating func read(_ path: String, includedFrom: SourceLocation?, stack: [String]) {
+        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory + "/")).standardizedFileURL.path
+        let name = display(absolute)
+        if let start = stack.firstIndex(of: absolute) {
+            let cycle = (stack[start...] + [absolute]).map(display).joined(separator: " -> ")
+            diagnostics.append(Diagnostic(.error, "include cycle: \(cycle)", at: includedFrom))
+            return
+        }
+        guard !loaded.contains(absolute) else { return }
+        loaded.insert(absolute)
+        guard let data = FileManager.default.contents(atPath: absolute) else {
+            diagnostics.append(Diagnostic(.error, "included file \(name) does not exist", at: includedFrom))
+            return
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let rendered = template.render(text, file: name, diagnostics: &diagnostics)
+        let root: YAMLNode
+        do {
+            root = try YAMLParser.parse(rendered, file: name)
+        } catch {
+            diagnostics += error.diagnostics
+            return
+        }
+        documents.append(Document(file: name, root: root))
+        guard let includes = root["includes"] else { return }
+        guard let items = includes.sequence else {
+            if !includes.isNull {
+                diagnostics.append(Diagnostic(.error, "'includes' must be a list of {path: FILE}", at: includes.location))
+            }
+            return
+        }
+        let base = (absolute as NSString).deletingLastPathComponent
+        for item in items {
+            guard let f = Fields(item, what: "an include", known: ["path", "depth", "exclusions"], diagnostics: &diagnostics) else { continue }
+            guard let pathNode = f["path"], let includePath = pathNode.scalar else {
+                diagnostics.append(Diagnostic(.error, "an include is missing required key 'path'", at: item.location))
+                continue
+            }
+            if includePath.contains(".git@") || includePath.contains(" -- ") {
+                diagnostics.append(Diagnostic(.error, "git includes ('\(includePath)') are not supported yet; clone the repository and include the file by its path", at: pathNode.location))
+                continue
+            }
+            let resolved = includePath.hasPrefix("/") ? includePath : base + "/" + includePath
+            read(resolved, includedFrom: pathNode.location, stack: stack + [absolute])
+        }
+    }
+}

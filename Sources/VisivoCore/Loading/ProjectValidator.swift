@@ -1,0 +1,137 @@
+/// Checks what decoding cannot see alone: refs point at objects of the right kind, defaults
+/// name real sources, `column(x)` names a column, merge models form no cycle.
+enum ProjectValidator {
+    static func validate(_ project: inout Project) -> [Diagnostic] {
+        var d: [Diagnostic] = []
+        var kinds: [String: ObjectKind] = [:]
+        for s in project.sources { kinds[s.name] = kinds[s.name] ?? .source }
+        for m in project.models { kinds[m.name] = kinds[m.name] ?? .model }
+        for t in project.traces { kinds[t.name] = kinds[t.name] ?? .trace }
+        for c in project.charts { kinds[c.name] = kinds[c.name] ?? .chart }
+        for t in project.tables { kinds[t.name] = kinds[t.name] ?? .table }
+        for s in project.selectors { kinds[s.name] = kinds[s.name] ?? .selector }
+        for x in project.dashboards { kinds[x.name] = kinds[x.name] ?? .dashboard }
+
+        func check(_ ref: Ref, is expected: ObjectKind..., from owner: String) {
+            guard let kind = kinds[ref.name] else {
+                var message = "ref(\(ref.name)) in \(owner) names nothing: there is no \(expected.map(\.rawValue).joined(separator: " or ")) named '\(ref.name)'"
+                let candidates = kinds.filter { expected.contains($0.value) }.map(\.key).sorted()
+                if let near = Suggest.nearest(to: ref.name, in: candidates) { message += " (did you mean '\(near)'?)" }
+                d.append(Diagnostic(.error, message, at: ref.location))
+                return
+            }
+            if !expected.contains(kind) {
+                d.append(Diagnostic(.error, "ref(\(ref.name)) in \(owner) names a \(kind), but a \(expected.map(\.rawValue).joined(separator: " or ")) is expected here", at: ref.location))
+            }
+        }
+
+        if let def = project.defaults.sourceName, kinds[def.name] != .source {
+            d.append(Diagnostic(.error, "defaults.source_name '\(def.name)' names no source in the project", at: def.location))
+        }
+        for s in project.sources {
+            for a in s.attach { if let n = a.sourceName { check(Ref(n, at: s.location), is: .source, from: "source '\(s.name)'") } }
+        }
+        for m in project.models {
+            switch m.kind {
+            case .sql(_, let source):
+                if let source {
+                    check(source, is: .source, from: "model '\(m.name)'")
+                } else if project.defaults.sourceName == nil {
+                    d.append(Diagnostic(.error, "model '\(m.name)' names no source and the project has no defaults.source_name (add 'source: ref(NAME)' or a default)", at: m.location))
+                }
+            case .localMerge(let refs, _):
+                for r in refs { check(r, is: .model, from: "model '\(m.name)'") }
+            case .csvScript: break
+            }
+        }
+        for t in project.traces {
+            check(t.model, is: .model, from: "trace '\(t.name)'")
+            d += checkColumnRefs(t)
+        }
+        for c in project.charts {
+            for r in c.traces { check(r, is: .trace, from: "chart '\(c.name)'") }
+            if let s = c.selector { check(s, is: .selector, from: "chart '\(c.name)'") }
+        }
+        for t in project.tables {
+            for r in t.traces { check(r, is: .trace, from: "table '\(t.name)'") }
+            if let s = t.selector { check(s, is: .selector, from: "table '\(t.name)'") }
+            for def in t.columnDefs where !t.traces.contains(where: { $0.name == def.traceName.value }) {
+                d.append(Diagnostic(.error, "column_defs of table '\(t.name)' name trace '\(def.traceName.value)', which is not one of the table's traces", at: def.traceName.location))
+            }
+        }
+        for s in project.selectors {
+            for r in s.options { check(r, is: .trace, .chart, .table, from: "selector '\(s.name)'") }
+        }
+        for x in project.dashboards {
+            for row in x.rows {
+                for item in row.items {
+                    switch item.content {
+                    case .chart(let r): check(r, is: .chart, from: "dashboard '\(x.name)'")
+                    case .table(let r): check(r, is: .table, from: "dashboard '\(x.name)'")
+                    case .selector(let r): check(r, is: .selector, from: "dashboard '\(x.name)'")
+                    case .markdown, .empty: break
+                    }
+                }
+            }
+        }
+        d += mergeCycles(project)
+        return d
+    }
+
+    /// `column(x)` in props must name an entry of `columns`.
+    static func checkColumnRefs(_ t: Trace) -> [Diagnostic] {
+        var d: [Diagnostic] = []
+        let names = t.columns.map(\.value.name)
+        func visit(_ v: JSONValue, path: String) {
+            switch v {
+            case .string(let s):
+                if let ref = TraceQueryCompiler.parseColumnRef(s), !names.contains(ref.name) {
+                    var message = "column(\(ref.name)) in trace '\(t.name)' names no entry of its 'columns'"
+                    message += names.isEmpty ? " (the trace has no columns)" : " (it has: \(names.joined(separator: ", ")))"
+                    d.append(Diagnostic(.error, message, at: t.propLocations[path] ?? t.location))
+                }
+            case .array(let items): for (i, x) in items.enumerated() { visit(x, path: "\(path).\(i)") }
+            case .object(let members): for m in members { visit(m.value, path: "\(path).\(m.key)") }
+            default: break
+            }
+        }
+        visit(t.props, path: "props")
+        for o in t.orderBy {
+            if let ref = TraceQueryCompiler.parseColumnRef(o.value, allowDirection: true), !names.contains(ref.name) {
+                d.append(Diagnostic(.error, "column(\(ref.name)) in order_by of trace '\(t.name)' names no entry of its 'columns'", at: o.location))
+            }
+        }
+        for f in t.filters {
+            if let ref = TraceQueryCompiler.parseColumnRef(f.value), !names.contains(ref.name) {
+                d.append(Diagnostic(.error, "column(\(ref.name)) in filters of trace '\(t.name)' names no entry of its 'columns'", at: f.location))
+            }
+        }
+        return d
+    }
+
+    /// Local-merge models may not need themselves, directly or not.
+    static func mergeCycles(_ project: Project) -> [Diagnostic] {
+        var edges: [String: [Ref]] = [:]
+        for m in project.models { if case .localMerge(let refs, _) = m.kind { edges[m.name] = refs } }
+        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        var reported: Set<String> = []
+        var d: [Diagnostic] = []
+        func visit(_ name: String, path: [String]) {
+            if state[name] == 2 { return }
+            if state[name] == 1 {
+                let start = path.firstIndex(of: name)!
+                let cycle = Array(path[start...]) + [name]
+                let key = Set(cycle).sorted().joined(separator: "\u{1}")
+                if reported.insert(key).inserted, let m = project.model(named: name) {
+                    d.append(Diagnostic(.error, "dependency cycle: \(cycle.joined(separator: " -> "))", at: m.location))
+                }
+                return
+            }
+            state[name] = 1
+            for r in edges[name] ?? [] { visit(r.name, path: path + [name]) }
+            state[name] = 2
+        }
+        for m in project.models { visit(m.name, path: []) }
+        return d
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// The template step that runs over each project file before YAML parsing:
+/// `{{ env_var('NAME') }}`, `{{ env_var('NAME', 'default') }}` and `{% raw %}...{% endraw %}`.
+public struct Template: Sendable {
+    /// Variables visible to `env_var` (the process environment over the `.env` file).
+    public var environment: [String: String]
+
+    public init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    /// Renders `text`; every problem is collected (a missing variable, an unknown expression).
+    public func render(_ text: String, file: String, diagnostics: inout [Diagnostic]) -> String {
+        guard text.contains("{{") || text.contains("{%") else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var rest = Substring(text)
+        var line = 1
+        var column = 1
+        func advance(over s: Substring) {
+            for c in s {
+                if c == "\n" || c == "\r\n" { line += 1; column = 1 } else { column += 1 }
+            }
+        }
+        while let open = rest.range(of: "{") {
+            let before = rest[..<open.lowerBound]
+            out += before
+            advance(over: before)
+            rest = rest[open.lowerBound...]
+            let here = SourceLocation(file: file, line: line, column: column)
+            if rest.hasPrefix("{{") {
+                guard let close = rest.range(of: "}}") else {
+                    diagnostics.append(Diagnostic(.error, "unclosed '{{' in template", at: here))
+                    out += rest
+                    return out
+                }
+                let expr = rest[rest.index(rest.startIndex, offsetBy: 2)..<close.lowerBound]
+                out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &diagnostics)
+                advance(over: rest[..<close.upperBound])
+                rest = rest[close.upperBound...]
+            } else if rest.hasPrefix("{%"), let tagEnd = rest.range(of: "%}") {
+                let tag = rest[rest.index(rest.startIndex, offsetBy: 2)..<tagEnd.lowerBound].trimmingSpaces
+                guard tag == "raw" || tag == "-raw-" || tag == "raw -" || tag == "- raw" else {
+                    diagnostics.append(Diagnostic(.error, "unsupported template tag '{% \(tag) %}' (only {% raw %} is supported)", at: here))
+                    advance(over: rest[..<tagEnd.upperBound])
+                    rest = rest[tagEnd.upperBound...]
+                    continue
+                }
+                advance(over: rest[..<tagEnd.upperBound])
+                rest = rest[tagEnd.upperBound...]
+                guard let end = rest.range(of: #"\{%-?\s*endraw\s*-?%\}"#, options: .regularExpression) else {
+                    diagnostics.append(Diagnostic(.error, "'{% raw %}' has no matching '{% endraw %}'", at: here))
+                    out += rest
+                    return out
+                }
+                let body = rest[..<end.lowerBound]
+                out += body
+                advance(over: rest[..<end.upperBound])
+                rest = rest[end.upperBound...]
+            } else {
+                out += "{"
+                column += 1
+                rest = rest.dropFirst()
+            }
+        }
+        out += rest
+        return out
+    }
+
+    /// Evaluates the inside of `{{ ... }}`.
+    func evaluate(_ expr: Substring, at location: SourceLocation, diagnostics: inout [Diagnostic]) -> String {
+        guard let call = Template.parseEnvVarCall(expr) else {
+            diagnostics.append(Diagnostic(.error, "unsupported template expression '{{ \(expr) }}' (only env_var('NAME') and env_var('NAME', 'default') are supported)", at: location))
+            return ""
+        }
+        if let value = environment[call.name] {
+            return Template.escape(value)
+        }
+        if let fallback = call.fallback {
+            return Template.escape(fallback)
+        }
+        diagnostics.append(Diagnostic(.error, "environment variable '\(call.name)' is not set (set it, add it to .env, or give a default: env_var('\(call.name)', 'value'))", at: location))
+        return ""
+    }
+
+    /// Escapes backslashes and double quotes, so a value is safe inside a double-quoted YAML string.
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for c in value {
+            if c == "\\" || c == "\"" { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Parses `env_var('NAME')` / `env_var("NAME", 'default')`.
+    static func parseEnvVarCall(_ expr: Substring) -> (name: String, fallback: String?)? {
+        var s = expr.trimmingSpaces
+        guard s.hasPrefix("env_var") else { return nil }
+        s = s.dropFirst("env_var".count).trimmingSpaces
+        guard s.first == "(", s.last == ")" else { return nil }
+        s = s.dropFirst().dropLast()
+        var args: [String] = []
+        while true {
+            s = s.trimmingSpaces
+            guard let quote = s.first, quote == "'" || quote == "\"" else { return nil }
+            s = s.dropFirst()
+            guard let end = s.firstIndex(of: quote) else { return nil }
+            args.append(String(s[..<end]))
+            s = s[s.index(after: end)...].trimmingSpaces
+            if s.isEmpty { break }
+            guard s.first == "," else { return nil }
+            s = s.dropFirst()
+        }
+        guard args.count == 1 || args.count == 2 else { return nil }
+        return (args[0], args.count == 2 ? args[1] : nil)
+    }
+
+    /// Reads a `.env` file: `NAME=value` lines, optional `export`, optional quotes, `#` comments.
+    public static func parseDotEnv(_ text: String) -> [String: String] {
+        var vars: [String: String] = [:]
+        for raw in text.split(whereSeparator: \.isNewline) {
+            var line = raw.trimmingSpaces
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = line.dropFirst(7).trimmingSpaces }
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            let name = String(line[..<eq].trimmingSpaces)
+            var value = line[line.index(after: eq)...].trimmingSpaces
+            if value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q {
+                value = value.dropFirst().dropLast()
+            } else if let hash = value.range(of: " #") {
+                value = value[..<hash.lowerBound].trimmingSpaces
+            }
+            vars[name] = String(value)
+        }
+        return vars
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" || f == "\n" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
+        return s
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring { Substring(self).trimmingSpaces }
+}

@@ -1,0 +1,129 @@
+import CYAML
+
+/// Parses YAML text with libyaml into `YAMLNode`s that remember where each value stood.
+public enum YAMLParser {
+    /// Parses one document (the first); an empty file is an empty mapping.
+    public static func parse(_ text: String, file: String) throws(DiagnosticsError) -> YAMLNode {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            throw DiagnosticsError([Diagnostic(.error, "could not start the YAML parser", at: nil)])
+        }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { buffer throws(DiagnosticsError) -> YAMLNode in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var builder = Builder(file: file)
+            return try builder.run(&parser)
+        }
+    }
+
+    private struct Builder {
+        let file: String
+        var anchors: [String: YAMLNode] = [:]
+
+        init(file: String) { self.file = file }
+
+        func location(_ mark: yaml_mark_t) -> SourceLocation {
+            SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        }
+
+        mutating func next(_ parser: inout yaml_parser_t) throws(DiagnosticsError) -> yaml_event_t {
+            var event = yaml_event_t()
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                let problem = parser.problem.map { String(cString: $0) } ?? "syntax error"
+                var message = "invalid YAML: \(problem)"
+                if let context = parser.context.map({ String(cString: $0) }) {
+                    message += " (\(context) at line \(parser.context_mark.line + 1))"
+                }
+                throw DiagnosticsError([Diagnostic(.error, message, at: location(parser.problem_mark))])
+            }
+            return event
+        }
+
+        mutating func run(_ parser: inout yaml_parser_t) throws(DiagnosticsError) -> YAMLNode {
+            var root: YAMLNode? = nil
+            while true {
+                var event = try next(&parser)
+                defer { yaml_event_delete(&event) }
+                switch event.type {
+                case YAML_STREAM_END_EVENT:
+                    return root ?? YAMLNode(.mapping([]), at: SourceLocation(file: file, line: 1, column: 1))
+                case YAML_DOCUMENT_START_EVENT where root == nil:
+                    var inner = try next(&parser)
+                    defer { yaml_event_delete(&inner) }
+                    if inner.type == YAML_DOCUMENT_END_EVENT {
+                        root = YAMLNode(.mapping([]), at: location(inner.start_mark))
+                    } else {
+                        root = try node(from: &inner, &parser)
+                    }
+                default:
+                    continue
+                }
+            }
+        }
+
+        mutating func node(from event: inout yaml_event_t, _ parser: inout yaml_parser_t) throws(DiagnosticsError) -> YAMLNode {
+            let loc = location(event.start_mark)
+            switch event.type {
+            case YAML_ALIAS_EVENT:
+                let name = String(cString: event.data.alias.anchor)
+                guard var target = anchors[name] else {
+                    throw DiagnosticsError([Diagnostic(.error, "unknown YAML alias '*\(name)'", at: loc)])
+                }
+                target.location = loc
+                return target
+            case YAML_SCALAR_EVENT:
+                let s = event.data.scalar
+                let text = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+                let quoted = s.style != YAML_PLAIN_SCALAR_STYLE
+                let n = YAMLNode(.scalar(text, quoted: quoted), at: loc)
+                if let anchor = s.anchor { anchors[String(cString: anchor)] = n }
+                return n
+            case YAML_SEQUENCE_START_EVENT:
+                let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
+                var items: [YAMLNode] = []
+                while true {
+                    var child = try next(&parser)
+                    defer { yaml_event_delete(&child) }
+                    if child.type == YAML_SEQUENCE_END_EVENT { break }
+                    items.append(try node(from: &child, &parser))
+                }
+                let n = YAMLNode(.sequence(items), at: loc)
+                if let anchor { anchors[anchor] = n }
+                return n
+            case YAML_MAPPING_START_EVENT:
+                let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
+                var pairs: [YAMLPair] = []
+                while true {
+                    var keyEvent = try next(&parser)
+                    defer { yaml_event_delete(&keyEvent) }
+                    if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+                    let key = try node(from: &keyEvent, &parser)
+                    var valueEvent = try next(&parser)
+                    defer { yaml_event_delete(&valueEvent) }
+                    let value = try node(from: &valueEvent, &parser)
+                    if key.scalar == "<<", case .scalar(_, false) = key.kind {
+                        merge(value, into: &pairs)
+                    } else {
+                        pairs.append(YAMLPair(key: key, value: value))
+                    }
+                }
+                let n = YAMLNode(.mapping(pairs), at: loc)
+                if let anchor { anchors[anchor] = n }
+                return n
+            default:
+                throw DiagnosticsError([Diagnostic(.error, "unexpected YAML event", at: loc)])
+            }
+        }
+
+        /// `<<: *base` merge keys: keys already present win.
+        func merge(_ value: YAMLNode, into pairs: inout [YAMLPair]) {
+            let sources = value.sequence ?? [value]
+            for source in sources {
+                for pair in source.mapping ?? [] where !pairs.contains(where: { $0.key.scalar == pair.key.scalar }) {
+                    pairs.append(pair)
+                }
+            }
+        }
+    }
+}

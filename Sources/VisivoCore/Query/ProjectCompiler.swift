@@ -1,0 +1,63 @@
+/// Where a trace's query runs: on a source, or on the SQLite file a model materialises.
+public enum QueryTarget: Sendable, Hashable {
+    case source(String)
+    /// A CSV-script or local-merge model's own SQLite database.
+    case model(String)
+
+    /// The name printed after `-- source:` (the reference's spelling for generated sources).
+    public var displayName: String {
+        switch self {
+        case .source(let s): return s
+        case .model(let m): return "model_\(m)_generated_source"
+        }
+    }
+}
+
+/// A validated project with its graph and every trace compiled to SQL.
+public struct CompiledProject: Sendable {
+    public var project: Project
+    public var graph: ProjectGraph
+    /// Per trace name.
+    public var queries: [String: TraceQuery]
+    public var targets: [String: QueryTarget]
+    public var warnings: [String]
+
+    public init(_ project: Project) {
+        self.project = project
+        graph = ProjectGraph(project)
+        var queries: [String: TraceQuery] = [:]
+        var targets: [String: QueryTarget] = [:]
+        var warnings: [String] = []
+        var models: [String: Model] = [:]
+        for m in project.models { models[m.name] = m }
+        var sources: [String: Source] = [:]
+        for s in project.sources { sources[s.name] = s }
+        queries.reserveCapacity(project.traces.count)
+        for t in project.traces {
+            guard let model = models[t.model.name] else { continue }
+            let target = Self.target(of: model, defaults: project.defaults)
+            let dialect: Dialect
+            switch target {
+            case .source(let name): dialect = Dialect(sources[name]?.type ?? .sqlite)
+            case .model: dialect = Dialect(.sqlite)
+            }
+            let q = TraceQueryCompiler.compile(t, model: model, dialect: dialect, sourceName: target.displayName)
+            warnings += q.warnings
+            queries[t.name] = q
+            targets[t.name] = target
+        }
+        if !project.ignoredSections.isEmpty {
+            warnings.append("\(project.ignoredSections.joined(separator: " and ")) are read but not run by this version")
+        }
+        self.queries = queries
+        self.targets = targets
+        self.warnings = warnings
+    }
+
+    static func target(of model: Model, defaults: Project.Defaults) -> QueryTarget {
+        switch model.kind {
+        case .sql(_, let source): return .source(source?.name ?? defaults.sourceName?.name ?? "")
+        case .csvScript, .localMerge: return .model(model.name)
+        }
+    }
+}

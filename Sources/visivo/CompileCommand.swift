@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import VisivoCore
+
+/// `visivo compile`: load, check and compile the project without touching a database.
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Check the project and write target/project.json and each trace's query.sql.",
+        discussion: "No database is contacted. Every error in the project is reported, each as file:line:column, and the exit status is 1."
+    )
+
+    @OptionGroup var project: ProjectOptions
+    @OptionGroup var selection: SelectionOptions
+
+    @Option(name: [.short, .customLong("output-dir")], help: ArgumentHelp("Where to write results (default: target in the working dir).", valueName: "dir"))
+    var outputDir: String?
+
+    func run() throws {
+        let start = ContinuousClock.now
+        let compiled = try project.load()
+        for w in compiled.warnings { Terminal.error("warning: \(w)") }
+        let chosen = try selection.resolve(compiled.graph)
+        let out = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? project.projectDirectory + "/target"
+        try AtomicFile.write(ProjectJSON.render(compiled.project).serialized, to: out + "/project.json")
+        var written = 0
+        for t in compiled.project.traces {
+            if let chosen, let i = compiled.graph.id(of: t.name), !chosen.contains(i) { continue }
+            guard let q = compiled.queries[t.name] else { continue }
+            try AtomicFile.write(q.sql, to: "\(out)/\(t.name)/query.sql")
+            written += 1
+        }
+        let ms = (ContinuousClock.now - start).milliseconds
+        Terminal.error("compiled \(compiled.graph.nodes.count) nodes, wrote \(written) queries to \(out) in \(ms) ms")
+    }
+}
+
+extension Duration {
+    var milliseconds: Int { Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
+}

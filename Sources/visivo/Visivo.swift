@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import VisivoCore
+
+@main
+struct Visivo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "visivo",
+        abstract: "Build BI dashboards from YAML projects, like a build system.",
+        discussion: """
+            A project (project.visivo.yml) describes sources, models, traces, charts and \
+            dashboards. visivo compiles it into a graph, runs only what is stale, and caches \
+            results compressed on disk.
+            """,
+        version: "0.1.0",
+        subcommands: [CompileCommand.self, DagCommand.self]
+    )
+}
+
+/// Options every command that reads a project shares.
+struct ProjectOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The folder holding project.visivo.yml.", valueName: "dir"))
+    var workingDir: String = "."
+
+    @Option(name: [.short, .customLong("env-file")], help: ArgumentHelp("A .env file loaded before templating (the environment wins). Default: .env in the working dir, if present.", valueName: "file"))
+    var envFile: String?
+
+    @Option(name: [.short, .customLong("source")], help: ArgumentHelp("The source SQL models without one use (overrides defaults.source_name).", valueName: "name"))
+    var source: String?
+
+    /// Loads and validates, printing every diagnostic and exiting 1 on errors.
+    func load() throws -> CompiledProject {
+        let loader = ProjectLoader(workingDirectory: workingDir, envFile: envFile, sourceOverride: source)
+        do {
+            let project = try loader.load()
+            return CompiledProject(project)
+        } catch {
+            Terminal.error(error.description)
+            let n = error.diagnostics.count
+            Terminal.error("\(n) error\(n == 1 ? "" : "s"); nothing was built")
+            throw ExitCode(1)
+        }
+    }
+
+    var projectDirectory: String { URL(fileURLWithPath: workingDir).standardizedFileURL.path }
+}
+
+/// `--select`, `--exclude`, `-nf`, `-df`: which nodes a command works on.
+struct SelectionOptions: ParsableArguments {
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Nodes to work on: name, +name, name+, n+name, name+n, @name, type:KIND, source:NAME, file:PATH, state:stale. Space = union, comma = intersection; quote names with spaces.", valueName: "selector"))
+    var select: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Nodes to leave out (same grammar as --select).", valueName: "selector"))
+    var exclude: [String] = []
+
+    @Option(name: [.customShort("n"), .customLong("nf", withSingleDash: true), .customLong("name-filter")], help: ArgumentHelp("The named node with all it needs and all that needs it (same as --select '+NAME+').", valueName: "name"))
+    var nameFilter: String?
+
+    @Option(name: [.customLong("df", withSingleDash: true), .customLong("dag-filter")], help: ArgumentHelp("A selector, as --select takes.", valueName: "selector"))
+    var dagFilter: String?
+
+    var isEmpty: Bool { select.isEmpty && exclude.isEmpty && nameFilter == nil && dagFilter == nil }
+
+    /// The selected node indices, or nil for "everything".
+    func resolve(_ graph: ProjectGraph, isStale: (@Sendable (Int) -> Bool)? = nil) throws -> Set<Int>? {
+        guard !isEmpty else { return nil }
+        let selector = NodeSelector(graph: graph, isStale: isStale)
+        do {
+            var chosen: Set<Int>? = nil
+            func narrow(_ s: Set<Int>) { chosen = chosen.map { $0.intersection(s) } ?? s }
+            if !select.isEmpty { narrow(try selector.select(select)) }
+            if let dagFilter { narrow(try selector.select(dagFilter)) }
+            if let nameFilter {
+                guard let i = graph.id(of: nameFilter) else {
+                    throw NodeSelector.SelectorError.noMatch(term: nameFilter, suggestion: Suggest.nearestName(nameFilter, graph))
+                }
+                narrow(graph.ancestors(of: i).union(graph.descendants(of: i)).union([i]))
+            }
+            var result = chosen ?? Set(graph.nodes.indices)
+            if !exclude.isEmpty { result.subtract(try selector.select(exclude)) }
+            return result
+        } catch let e as NodeSelector.SelectorError {
+            Terminal.error("error: \(e)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension Suggest {
+    static func nearestName(_ name: String, _ graph: ProjectGraph) -> String? {
+        nearest(to: name, in: graph.nodes.map(\.name))
+    }
+}
