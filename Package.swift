@@ -43,8 +43,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VisivoCoreTests",
-            dependencies: ["VisivoCore"],
-            exclude: ["Fixtures"]
+            dependencies: ["VisivoCore"]
         ),
     ],
     swiftLanguageModes: [.v6]

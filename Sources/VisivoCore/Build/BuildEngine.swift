@@ -1,0 +1,182 @@
+import Foundation
+import Synchronization
+
+/// Runs a compiled project as a build: stale nodes run on worker threads the engine owns
+/// (never Swift's cooperative pool), at most `threads` at once and at most a source's
+/// limit on one source; everything else is restored from the cache.
+public final class BuildEngine: Sendable {
+    let compiled: CompiledProject
+    let options: BuildOptions
+    let cache: any CacheStore
+    let pool: ConnectionPool
+    let scripts = ScriptRunner()
+    let limits: [String: Int]
+    /// Per node: the source whose connection limit it counts against.
+    let resource: [String?]
+    let work: NodeWork
+    private let cancelFlag = Atomic<Bool>(false)
+
+    public init(_ compiled: CompiledProject, options: BuildOptions, cache: (any CacheStore)? = nil) {
+        self.compiled = compiled
+        self.options = options
+        self.cache = cache ?? FileCache(root: options.cacheDirectory)
+        var limits: [String: Int] = [:]
+        var sources = compiled.project.sources
+        for (i, s) in sources.enumerated() {
+            limits[s.name] = s.connectionPoolSize ?? ConnectionPool.defaultLimit(for: s.type, threads: options.threads)
+            for (k, a) in s.attach.enumerated() {
+                if let ref = a.sourceName, let other = compiled.project.source(named: ref) { sources[i].attach[k].database = other.database }
+            }
+        }
+        self.limits = limits
+        pool = ConnectionPool(sources: sources, limits: limits, projectDirectory: compiled.project.directory)
+        let graph = compiled.graph
+        resource = graph.nodes.map { n in
+            if n.kind == .trace, case .source(let s)? = compiled.targets[n.name] { return s }
+            return nil
+        }
+        work = NodeWork(compiled: compiled, options: options, cache: self.cache, pool: pool, scripts: scripts)
+    }
+
+    /// The nodes a build of `selection` touches: the selection and all it needs.
+    public func nodesToBuild() -> Set<Int> {
+        let graph = compiled.graph
+        guard let sel = options.selection else { return Set(graph.nodes.indices) }
+        var all = sel
+        for i in sel { all.formUnion(graph.ancestors(of: i)) }
+        return all
+    }
+
+    /// Fresh or stale, and why, for every node, without running anything.
+    public func plan() -> [Int: NodePlan] {
+        work.plan(nodes: nodesToBuild())
+    }
+
+    /// Ctrl-C: stop handing out work, cancel running queries and scripts.
+    public func cancel() {
+        cancelFlag.store(true, ordering: .relaxed)
+        pool.cancelAll()
+        scripts.cancelAll()
+    }
+
+    /// Runs the build; returns when every node has finished, failed or been skipped.
+    public func run(reporter: any BuildReporter) throws -> BuildSummary {
+        let started = ContinuousClock.now
+        let lock = try BuildLock(path: options.stateDirectory + "/build.lock")
+        defer { lock.release() }
+        work.loadState()
+        for w in compiled.warnings { reporter.warning(w) }
+        try work.writeProjectJSON()
+
+        let graph = compiled.graph
+        let nodes = nodesToBuild()
+        let total = nodes.count
+        reporter.started(total: total)
+        let run = BuildRun(scheduler: Scheduler(needs: graph.needs, dependents: graph.dependents, resource: resource, limits: limits, threads: options.threads, nodes: nodes), graph: graph, reporter: reporter, total: total)
+        let workers = max(1, min(options.threads, total))
+        let group = DispatchGroup()
+        for n in 0..<workers {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                run.work(cancelled: { self.cancelFlag.load(ordering: .relaxed) }, process: { self.work.process($0) })
+            }
+            thread.name = "visivo-worker-\(n)"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        group.wait()
+        var summary = run.summary
+        summary.cancelled = summary.cancelled || cancelFlag.load(ordering: .relaxed)
+        summary.oldestReused = work.oldestReused()
+        work.saveState()
+        summary.wallTime = ContinuousClock.now - started
+        return summary
+    }
+}
+
+/// The shared state of one build's worker threads.
+final class BuildRun: @unchecked Sendable {
+    // @unchecked: every field is read and written with `condition` locked.
+    let condition = NSCondition()
+    var scheduler: Scheduler
+    var summary = BuildSummary()
+    var done = 0
+    let graph: ProjectGraph
+    let reporter: any BuildReporter
+    let total: Int
+
+    init(scheduler: Scheduler, graph: ProjectGraph, reporter: any BuildReporter, total: Int) {
+        self.scheduler = scheduler
+        self.graph = graph
+        self.reporter = reporter
+        self.total = total
+    }
+
+    /// One worker's loop: take a ready node, process it unlocked, report, repeat.
+    func work(cancelled: () -> Bool, process: (Int) -> Result<NodeResult, NodeFailure>) {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if cancelled() { scheduler.stop() }
+            if scheduler.isDone { condition.broadcast(); return }
+            guard let i = scheduler.next() else { condition.wait(); continue }
+            condition.unlock()
+            let t0 = ContinuousClock.now
+            let outcome = process(i)
+            let elapsed = ContinuousClock.now - t0
+            condition.lock()
+            switch outcome {
+            case .success(let r):
+                scheduler.finish(i, .succeeded)
+                record(i, r.status, elapsed, rows: r.rows, message: r.note)
+            case .failure(let e):
+                let isCancel = cancelled() || e.cancelled
+                let skipped = scheduler.finish(i, isCancel ? .cancelled : .failed)
+                record(i, isCancel ? .cancelled : .failed, elapsed, rows: nil, message: e.message)
+                for s in skipped where !isCancel {
+                    record(s, .skipped, .zero, rows: nil, message: "needs \(graph.nodes[i].kind) '\(graph.nodes[i].name)', which failed")
+                }
+            }
+            condition.broadcast()
+        }
+    }
+
+    /// Counts and reports a finished node; called with `condition` locked.
+    func record(_ i: Int, _ status: NodeStatus, _ duration: Duration, rows: Int?, message: String?) {
+        done += 1
+        switch status {
+        case .built: summary.built += 1
+        case .reused: summary.reused += 1
+        case .checked: summary.checked += 1
+        case .failed: summary.failed += 1
+        case .skipped: summary.skipped += 1
+        case .cancelled: summary.cancelled = true
+        }
+        if status == .failed, let message { summary.failures.append("\(graph.nodes[i].kind) '\(graph.nodes[i].name)': \(message)") }
+        reporter.finished(NodeEvent(name: graph.nodes[i].name, kind: graph.nodes[i].kind, status: status, duration: duration, rows: rows, message: message, done: done, total: total))
+    }
+}
+
+/// An exclusive lock on the project's state folder, so two builds never interleave.
+struct BuildLock {
+    let fd: Int32
+
+    init(path: String) throws {
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BuildError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            FileHandle.standardError.write(Data("waiting for another build of this project to finish...\n".utf8))
+            guard flock(fd, LOCK_EX) == 0 else {
+                close(fd)
+                throw BuildError.locked(path)
+            }
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// A cached result: when it was queried, how many rows, and the bytes themselves.
+struct CachedResult: Sendable {
+    var queriedAt: Date
+    var rows: Int?
+    var body: [UInt8]
+
+    static let magic = "VR1 "
+
+    func encoded() -> Data {
+        var d = Data("\(Self.magic)\(Int64(queriedAt.timeIntervalSince1970 * 1000)) \(rows ?? -1)\n".utf8)
+        d.append(contentsOf: body)
+        return d
+    }
+
+    init(queriedAt: Date, rows: Int?, body: [UInt8]) {
+        self.queriedAt = queriedAt
+        self.rows = rows
+        self.body = body
+    }
+
+    /// Nil for bytes that are not a cached result (treated as a miss).
+    init?(decoding data: Data) {
+        guard let nl = data.firstIndex(of: 0x0A), data.starts(with: Data(Self.magic.utf8)) else { return nil }
+        let header = String(decoding: data[data.startIndex..<nl], as: UTF8.self).split(separator: " ")
+        guard header.count == 3, let ms = Int64(header[1]), let rows = Int(header[2]) else { return nil }
+        queriedAt = Date(timeIntervalSince1970: Double(ms) / 1000)
+        self.rows = rows < 0 ? nil : rows
+        body = [UInt8](data[data.index(after: nl)...])
+    }
+}
+
+extension NodeWork {
+    /// The shared flow of every node with a cached result: already in place, in the cache,
+    /// or run now. `intact` says whether outputs on disk still hold the result `output`.
+    enum Decision {
+        /// Outputs on disk already hold this result.
+        case inPlace(Fingerprint, BuildState.NodeRecord)
+        /// The cache holds it; outputs must be restored.
+        case inCache(CachedResult)
+        /// It must run, for this reason.
+        case run(String)
+    }
+
+    /// Whether a node with this key is up to date, restorable, or must run (and why).
+    func decide(name: String, key: Fingerprint, maxAge: Duration?, refresh: Bool, intact: (Fingerprint) -> Bool, peek: Bool = false) -> Decision {
+        if refresh { return .run("--refresh") }
+        let record = shared.withLock { $0.previous.nodes[name] }
+        if let r = record, r.fingerprint == key.hex, r.status != BuildState.NodeRecord.failed,
+           let hex = r.outputHash, let out = Fingerprint(hex: hex), intact(out) {
+            if expired(r.queriedAt, maxAge) { return .run("older than its max_age") }
+            return .inPlace(out, r)
+        }
+        if peek, cache.contains(key) {
+            return .inCache(CachedResult(queriedAt: now, rows: nil, body: []))
+        }
+        if !peek, let data = cache.load(key), let cached = CachedResult(decoding: data) {
+            if expired(cached.queriedAt, maxAge) { return .run("older than its max_age") }
+            return .inCache(cached)
+        }
+        guard let r = record else { return .run("never built") }
+        if r.status == BuildState.NodeRecord.failed { return .run("failed last time") }
+        if r.fingerprint != key.hex { return .run("its query, settings or inputs changed") }
+        return .run("its output is missing and not in the cache")
+    }
+
+    /// The shared flow of every node with a cached result: already in place, in the cache,
+    /// or run now. `intact` says whether outputs on disk still hold the result `output`.
+    func cachedOrRun(
+        name: String, key: Fingerprint, maxAge: Duration?, refresh: Bool,
+        intact: (Fingerprint) -> Bool,
+        restore: (CachedResult) throws -> Fingerprint,
+        run: () throws -> (CachedResult, Fingerprint)
+    ) throws -> NodeResult {
+        switch decide(name: name, key: key, maxAge: maxAge, refresh: refresh, intact: intact) {
+        case .inPlace(let out, let r):
+            remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: r.rows, queriedAt: r.queriedAt, duration: 0)
+            return NodeResult(status: .reused, output: out, rows: r.rows)
+        case .inCache(let cached):
+            let out = try restore(cached)
+            remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0)
+            return NodeResult(status: .reused, output: out, rows: cached.rows)
+        case .run:
+            let t0 = ContinuousClock.now
+            let (result, out) = try run()
+            try cache.store(key, result.encoded())
+            let ms = (ContinuousClock.now - t0).components
+            remember(name, key: key, output: out, status: BuildState.NodeRecord.built, rows: result.rows, queriedAt: result.queriedAt, duration: Int(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000))
+            return NodeResult(status: .built, output: out, rows: result.rows)
+        }
+    }
+
+    func expired(_ queriedAt: Date?, _ maxAge: Duration?) -> Bool {
+        guard let maxAge else { return false }
+        guard let queriedAt else { return true }
+        return now.timeIntervalSince(queriedAt) > Double(maxAge.components.seconds)
+    }
+
+    func remember(_ name: String, key: Fingerprint, output: Fingerprint, status: String, rows: Int?, queriedAt: Date?, duration: Int) {
+        shared.withLock { s in
+            s.state.nodes[name] = BuildState.NodeRecord(fingerprint: key.hex, status: status, durationMs: duration, rows: rows, queriedAt: queriedAt, outputHash: output.hex)
+            if status == BuildState.NodeRecord.reused, let q = queriedAt, s.oldestReused.map({ q < $0 }) ?? true { s.oldestReused = q }
+        }
+    }
+
+    /// Whether `--refresh` asks this node to run again.
+    func refreshes(_ i: Int) -> Bool {
+        if options.refreshAll { return true }
+        for s in options.refreshSources {
+            if let j = graph.id(of: s), graph.ancestors(of: i).contains(j) { return true }
+        }
+        return false
+    }
+
+    // MARK: - CSV-script models
+
+    func csvKey(_ args: [String], table: String) throws -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("kind", "model.csv")
+        for a in args { h.add("arg", a) }
+        h.add("table", table)
+        for a in args.dropFirst() where !a.contains("\n") {
+            let path = ConnectionPool.resolve(a, in: project.directory)
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue {
+                h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
+            }
+        }
+        return h.finalize()
+    }
+
+    func csvDatabasePath(_ model: String) -> String { "\(options.outputDirectory)/\(model).sqlite" }
+
+    func processCSVModel(_ i: Int, _ m: Model, args: [String], table: String) throws -> NodeResult {
+        let key = try csvKey(args, table: table)
+        let path = csvDatabasePath(m.name)
+        func load(_ bytes: [UInt8]) throws -> Fingerprint {
+            let out = Self.hash(bytes)
+            let parsed: CSVTable
+            do { parsed = try CSVTable(parsing: bytes) } catch {
+                throw NodeFailure(message: "CSV-script model '\(m.name)': \(error)")
+            }
+            try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+            try parsed.write(toSQLite: path, table: table, label: m.name)
+            shared.withLock { $0.stat.record(path, hash: out.hex) }
+            return out
+        }
+        return try cachedOrRun(
+            name: m.name, key: key, maxAge: m.maxAge, refresh: refreshes(i),
+            intact: { out in shared.withLock { $0.stat.isUnchanged(path, hash: out.hex) } },
+            restore: { try load($0.body) },
+            run: {
+                let bytes: [UInt8]
+                do { bytes = try scripts.run(args, in: project.directory) } catch let f as ScriptRunner.Failure {
+                    throw NodeFailure(message: "CSV-script model '\(m.name)': \(f)")
+                }
+                let out = try load(bytes)
+                return (CachedResult(queriedAt: Date(), rows: nil, body: bytes), out)
+            })
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Rows of one upstream model, copied for a local merge.
+struct MergeTable: RowSink {
+    var columns: [String] = []
+    var rows: [[JSONValue]] = []
+    mutating func columns(_ names: [String]) throws { columns = names }
+    mutating func row(_ values: [JSONValue]) throws { rows.append(values) }
+
+    /// `{"columns":[...],"rows":[[...],...]}`
+    var json: JSONValue { .object([("columns", .array(columns.map { .string($0) })), ("rows", .array(rows.map { .array($0) }))]) }
+
+    init() {}
+    init?(_ v: JSONValue) {
+        guard case .array(let cols)? = v["columns"], case .array(let rows)? = v["rows"] else { return nil }
+        columns = cols.compactMap(\.stringValue)
+        self.rows = rows.map { if case .array(let r) = $0 { return r } else { return [] } }
+    }
+
+    /// Writes the rows into table `model` of a new SQLite file.
+    func write(to path: String, label: String) throws {
+        let tmp = path + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            let db = try SQLiteDatabase(path: tmp, label: label, writable: true)
+            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            try db.execute("CREATE TABLE model (\(columns.map(SQLiteDatabase.quoteIdentifier).joined(separator: ", ")))")
+            try db.execute("BEGIN")
+            let insert = try db.prepare("INSERT INTO model VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ",")))")
+            for r in rows {
+                try insert.bind(r)
+                _ = try insert.step()
+            }
+            try db.execute("COMMIT")
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw ConnectorError(source: label, message: "cannot move \(path) into place")
+        }
+    }
+}
+
+extension NodeWork {
+    func mergeTablePath(merge: String, upstream: String) -> String {
+        "\(options.outputDirectory)/\(merge)/\(upstream).sqlite"
+    }
+
+    /// A local merge: each upstream SQL model's rows copied into its own SQLite file
+    /// (table `model`), CSV-script models attached as they are. The output fingerprint is
+    /// the hash of the copied data, so an unchanged upstream result reruns no trace.
+    func processMergeModel(_ i: Int, _ m: Model, refs: [Ref]) throws -> NodeResult {
+        guard case .localMerge(_, let sql) = m.kind else { throw NodeFailure(message: "internal error") }
+        var h = FingerprintHasher()
+        h.add("kind", "model.local_merge")
+        h.add("sql", sql)
+        for j in graph.needs[i] { h.add("in", input(j) ?? .zero) }
+        let key = h.finalize()
+        let copied = refs.compactMap { project.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
+        let paths = copied.map { mergeTablePath(merge: m.name, upstream: $0.name) }
+
+        func materialise(_ body: [UInt8]) throws -> Fingerprint {
+            let out = Self.hash(body)
+            guard case .object(let members)? = try? JSONParser.parse(body) else {
+                throw NodeFailure(message: "cached merge data of '\(m.name)' is unreadable")
+            }
+            try FileManager.default.createDirectory(atPath: "\(options.outputDirectory)/\(m.name)", withIntermediateDirectories: true)
+            for member in members {
+                guard let table = MergeTable(member.value) else { continue }
+                let path = mergeTablePath(merge: m.name, upstream: member.key)
+                try table.write(to: path, label: m.name)
+                shared.withLock { $0.stat.record(path, hash: out.hex) }
+            }
+            return out
+        }
+        return try cachedOrRun(
+            name: m.name, key: key, maxAge: m.maxAge, refresh: refreshes(i),
+            intact: { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } },
+            restore: { try materialise($0.body) },
+            run: {
+                var members: [(String, JSONValue)] = []
+                let queriedAt = Date()
+                for up in copied {
+                    var table = MergeTable()
+                    do {
+                        switch up.kind {
+                        case .sql(let upSQL, let source):
+                            let s = source?.name ?? project.defaults.sourceName?.name ?? ""
+                            try pool.with(s) { try $0.run(upSQL, into: &table) }
+                        case .localMerge(_, let upSQL):
+                            try modelDatabase(up.name).run(upSQL, into: &table)
+                        case .csvScript:
+                            continue
+                        }
+                    } catch let e as ConnectorError {
+                        throw NodeFailure(message: "copying model '\(up.name)' for local merge '\(m.name)' failed: \(e)", cancelled: e.cancelled)
+                    }
+                    members.append((up.name, table.json))
+                }
+                let body = Array(JSONValue.object(members).serialized.utf8)
+                let out = try materialise(body)
+                return (CachedResult(queriedAt: queriedAt, rows: nil, body: body), out)
+            })
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+extension NodeWork {
+    /// Fresh or stale (and why) for each node, running nothing: no query, no script,
+    /// no freshness probe. A node downstream of a stale materialising model is stale too.
+    func plan(nodes: Set<Int>) -> [Int: NodePlan] {
+        loadState()
+        var plans: [Int: NodePlan] = [:]
+        var outputs: [Int: Fingerprint] = [:]
+        func decidePlan(_ i: Int, name: String, key: Fingerprint, maxAge: Duration?, intact: (Fingerprint) -> Bool) {
+            switch decide(name: name, key: key, maxAge: maxAge, refresh: refreshes(i), intact: intact, peek: true) {
+            case .inPlace(let out, _):
+                outputs[i] = out
+                plans[i] = NodePlan(stale: false, reason: "fresh", runs: true)
+            case .inCache:
+                let rec = shared.withLock { $0.previous.nodes[name] }
+                if let hex = rec?.outputHash, rec?.fingerprint == key.hex, let out = Fingerprint(hex: hex) { outputs[i] = out }
+                plans[i] = NodePlan(stale: false, reason: "fresh (restored from cache)", runs: true)
+            case .run(let why):
+                plans[i] = NodePlan(stale: true, reason: "stale: \(why)", runs: true)
+            }
+        }
+        for i in graph.nodes.indices where nodes.contains(i) {
+            let node = graph.nodes[i]
+            let waiting = graph.needs[i].first { outputs[$0] == nil }
+            if let w = waiting, node.kind != .source {
+                let up = graph.nodes[w]
+                plans[i] = NodePlan(stale: true, reason: "stale: waits on \(up.kind) '\(up.name)'", runs: node.kind == .trace || node.kind == .model && node.type != "sql")
+                continue
+            }
+            switch node.kind {
+            case .source:
+                let s = project.source(named: node.name)!
+                do {
+                    outputs[i] = try sourceFingerprint(s, probe: false)
+                    plans[i] = NodePlan(stale: false, reason: s.freshness == nil ? "fresh" : "fresh (freshness probe runs at build)", runs: false)
+                } catch {
+                    plans[i] = NodePlan(stale: true, reason: "stale: \(error)", runs: false)
+                }
+            case .model:
+                let m = project.model(named: node.name)!
+                switch m.kind {
+                case .sql(let sql, _):
+                    var h = FingerprintHasher()
+                    h.add("kind", "model.sql")
+                    h.add("sql", sql)
+                    for j in graph.needs[i] { h.add("in", outputs[j] ?? .zero) }
+                    outputs[i] = h.finalize()
+                    plans[i] = NodePlan(stale: false, reason: "fresh", runs: false)
+                case .csvScript(let args, let table):
+                    guard let key = try? csvKey(args, table: table) else {
+                        plans[i] = NodePlan(stale: true, reason: "stale: an input file cannot be read", runs: true)
+                        continue
+                    }
+                    let path = csvDatabasePath(m.name)
+                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge) { out in shared.withLock { $0.stat.isUnchanged(path, hash: out.hex) } }
+                case .localMerge(let refs, let sql):
+                    var h = FingerprintHasher()
+                    h.add("kind", "model.local_merge")
+                    h.add("sql", sql)
+                    for j in graph.needs[i] { h.add("in", outputs[j] ?? .zero) }
+                    let paths = refs.compactMap { project.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }.map { mergeTablePath(merge: m.name, upstream: $0.name) }
+                    decidePlan(i, name: m.name, key: h.finalize(), maxAge: m.maxAge) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
+                }
+            case .trace:
+                let t = project.trace(named: node.name)!
+                guard let q = compiled.queries[t.name], let model = graph.needs[i].first, let upstream = outputs[model] else { continue }
+                var h = FingerprintHasher()
+                h.add("kind", "trace")
+                h.add("dialect", q.dialect.kind.rawValue)
+                h.add("sql", q.sql)
+                h.add("in", upstream)
+                let dataPath = traceDirectory(t.name) + "/data.json"
+                decidePlan(i, name: t.name, key: h.finalize(), maxAge: maxAge(of: t)) { out in shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) } }
+            case .chart, .table, .selector, .dashboard:
+                outputs[i] = .zero
+                plans[i] = NodePlan(stale: false, reason: "fresh", runs: false)
+            }
+        }
+        return plans
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+extension NodeWork {
+    func traceDirectory(_ name: String) -> String { "\(options.outputDirectory)/\(name)" }
+
+    /// The compiled SQL, the connector's identity and the model's output fingerprint.
+    func traceKey(_ i: Int, _ q: TraceQuery) -> Fingerprint? {
+        guard let model = graph.needs[i].first, let upstream = input(model) else { return nil }
+        var h = FingerprintHasher()
+        h.add("kind", "trace")
+        h.add("dialect", q.dialect.kind.rawValue)
+        h.add("sql", q.sql)
+        h.add("in", upstream)
+        return h.finalize()
+    }
+
+    func maxAge(of t: Trace) -> Duration? {
+        guard let m = project.model(named: t.model.name) else { return nil }
+        if let a = m.maxAge { return a }
+        if case .source(let s)? = compiled.targets[t.name] { return project.source(named: s)?.maxAge }
+        return nil
+    }
+
+    func processTrace(_ i: Int, _ t: Trace) throws -> NodeResult {
+        guard let q = compiled.queries[t.name], let target = compiled.targets[t.name], let key = traceKey(i, q) else {
+            throw NodeFailure(message: "internal error: trace '\(t.name)' was not compiled")
+        }
+        let dir = traceDirectory(t.name)
+        let dataPath = dir + "/data.json"
+        let queryPath = dir + "/query.sql"
+        let sqlHash = Self.hash(Array(q.sql.utf8)).hex
+        var note: String? = nil
+        func write(_ bytes: [UInt8]) throws -> Fingerprint {
+            let out = Self.hash(bytes)
+            try AtomicFile.write(bytes, to: dataPath)
+            shared.withLock { $0.stat.record(dataPath, hash: out.hex) }
+            return out
+        }
+        let result = try cachedOrRun(
+            name: t.name, key: key, maxAge: maxAge(of: t), refresh: refreshes(i),
+            intact: { out in shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) && $0.stat.isUnchanged(queryPath, hash: sqlHash) } },
+            restore: { cached in
+                try writeIfChanged(q.sql, to: queryPath)
+                return try write(cached.body)
+            },
+            run: {
+                try writeIfChanged(q.sql, to: queryPath)
+                var sink = TraceData(dialect: q.dialect)
+                let queriedAt = Date()
+                do {
+                    switch target {
+                    case .source(let s):
+                        try pool.with(s) { try $0.run(q.sql, into: &sink) }
+                    case .model(let m):
+                        let db = try modelDatabase(m)
+                        try db.run(q.sql, into: &sink)
+                    }
+                } catch let e as ConnectorError {
+                    let on = target.displayName
+                    throw NodeFailure(message: "query failed on source '\(on)' (\(relative(queryPath))): \(e)", cancelled: e.cancelled)
+                }
+                if sink.droppedNullCohort > 0 {
+                    note = "dropped \(sink.droppedNullCohort) row\(sink.droppedNullCohort == 1 ? "" : "s") whose cohort_on is NULL"
+                }
+                let bytes = Array(sink.json().utf8)
+                let out = try write(bytes)
+                return (CachedResult(queriedAt: queriedAt, rows: sink.rows, body: bytes), out)
+            })
+        var r = result
+        r.note = note
+        return r
+    }
+
+    func relative(_ path: String) -> String {
+        path.hasPrefix(project.directory + "/") ? String(path.dropFirst(project.directory.count + 1)) : path
+    }
+
+    /// A connection to the SQLite data a CSV-script or local-merge model materialised.
+    func modelDatabase(_ name: String) throws -> SQLiteDatabase {
+        guard let m = project.model(named: name) else { throw NodeFailure(message: "no model named '\(name)'") }
+        switch m.kind {
+        case .csvScript:
+            return try SQLiteDatabase(path: csvDatabasePath(name), label: name)
+        case .localMerge(let refs, _):
+            let db = try SQLiteDatabase(path: ":memory:", label: name, writable: true)
+            for r in refs {
+                guard let up = project.model(named: r.name) else { continue }
+                if case .csvScript = up.kind {
+                    try db.attach(path: csvDatabasePath(up.name), as: up.name)
+                } else {
+                    try db.attach(path: mergeTablePath(merge: name, upstream: up.name), as: up.name)
+                }
+            }
+            return db
+        case .sql:
+            throw NodeFailure(message: "internal error: model '\(name)' has no database of its own")
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Synchronization
+
+/// What a node produced: its status, and the fingerprint its dependents build on
+/// (for materialising models, the hash of their output: early cutoff).
+struct NodeResult: Sendable {
+    var status: NodeStatus
+    var output: Fingerprint
+    var rows: Int? = nil
+    var note: String? = nil
+}
+
+/// A node's failure, already worded for the user.
+struct NodeFailure: Error, Sendable {
+    var message: String
+    var cancelled = false
+}
+
+/// The work of each node kind: fingerprints, cache lookups, queries, scripts, outputs.
+/// Shared by all worker threads; its mutable state sits behind one mutex.
+final class NodeWork: Sendable {
+    let compiled: CompiledProject
+    let options: BuildOptions
+    let cache: any CacheStore
+    let pool: ConnectionPool
+    let scripts: ScriptRunner
+    let now = Date()
+
+    struct Shared: Sendable {
+        var state = BuildState()
+        var previous = BuildState()
+        var stat = FileStatCache()
+        var outputs: [Int: Fingerprint] = [:]
+        var oldestReused: Date?
+    }
+    let shared = Mutex(Shared())
+
+    init(compiled: CompiledProject, options: BuildOptions, cache: any CacheStore, pool: ConnectionPool, scripts: ScriptRunner) {
+        self.compiled = compiled
+        self.options = options
+        self.cache = cache
+        self.pool = pool
+        self.scripts = scripts
+    }
+
+    var graph: ProjectGraph { compiled.graph }
+    var project: Project { compiled.project }
+    var statePath: String { options.stateDirectory + "/state" }
+    var statCachePath: String { options.stateDirectory + "/filestat" }
+
+    func loadState() {
+        let previous = BuildState.load(from: statePath)
+        let stat = FileStatCache.load(from: statCachePath)
+        shared.withLock {
+            $0.previous = previous
+            $0.state = previous
+            $0.stat = stat
+        }
+    }
+
+    func saveState() {
+        let (state, stat) = shared.withLock { ($0.state, $0.stat) }
+        try? state.save(to: statePath)
+        try? stat.save(to: statCachePath)
+    }
+
+    func oldestReused() -> Date? { shared.withLock { $0.oldestReused } }
+
+    func writeProjectJSON() throws {
+        let text = ProjectJSON.render(project).serialized
+        try writeIfChanged(text, to: options.outputDirectory + "/project.json")
+    }
+
+    /// Writes a text output unless the file on disk is, by its stat, already that text.
+    func writeIfChanged(_ text: String, to path: String) throws {
+        let bytes = Array(text.utf8)
+        let hash = Self.hash(bytes).hex
+        if shared.withLock({ $0.stat.isUnchanged(path, hash: hash) }) { return }
+        try AtomicFile.write(bytes, to: path)
+        shared.withLock { $0.stat.record(path, hash: hash) }
+    }
+
+    static func hash(_ bytes: some Sequence<UInt8>) -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("bytes", bytes: bytes)
+        return h.finalize()
+    }
+
+    func input(_ i: Int) -> Fingerprint? { shared.withLock { $0.outputs[i] } }
+
+    // MARK: - Processing
+
+    /// Brings node `i` up to date. Runs on a worker thread.
+    func process(_ i: Int) -> Result<NodeResult, NodeFailure> {
+        let node = graph.nodes[i]
+        do {
+            let result: NodeResult
+            switch node.kind {
+            case .source: result = try processSource(project.source(named: node.name)!)
+            case .model: result = try processModel(i, project.model(named: node.name)!)
+            case .trace: result = try processTrace(i, project.trace(named: node.name)!)
+            case .chart, .table, .selector, .dashboard:
+                var h = FingerprintHasher()
+                h.add("kind", node.kind.rawValue)
+                for j in graph.needs[i] { h.add("in", input(j) ?? Fingerprint.zero) }
+                result = NodeResult(status: .checked, output: h.finalize())
+            }
+            shared.withLock { $0.outputs[i] = result.output }
+            return .success(result)
+        } catch let f as NodeFailure {
+            recordFailure(node.name)
+            return .failure(f)
+        } catch let e as ConnectorError {
+            recordFailure(node.name)
+            return .failure(NodeFailure(message: e.description, cancelled: e.cancelled))
+        } catch {
+            recordFailure(node.name)
+            return .failure(NodeFailure(message: "\(error)"))
+        }
+    }
+
+    func recordFailure(_ name: String) {
+        shared.withLock { s in
+            if var r = s.state.nodes[name] { r.status = BuildState.NodeRecord.failed; s.state.nodes[name] = r }
+        }
+    }
+
+    // MARK: - Sources
+
+    func processSource(_ s: Source) throws -> NodeResult {
+        NodeResult(status: .checked, output: try sourceFingerprint(s, probe: true))
+    }
+
+    /// Connection settings without secrets, the database file's content for file sources,
+    /// and the freshness probe's answer when one is declared.
+    func sourceFingerprint(_ s: Source, probe: Bool) throws -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("kind", "source")
+        h.add("type", s.type.rawValue)
+        switch s.type {
+        case .sqlite, .duckdb:
+            let path = ConnectionPool.resolve(s.database, in: project.directory)
+            h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
+            for a in s.attach {
+                let db = a.sourceName.flatMap { project.source(named: $0)?.database } ?? a.database
+                h.add("attach", a.schemaName)
+                h.add("file", try shared.withLock { try $0.stat.hash(of: ConnectionPool.resolve(db, in: project.directory)) })
+            }
+        default:
+            for (k, v) in [("host", s.host), ("database", s.database), ("username", s.username), ("schema", s.dbSchema), ("account", s.account), ("warehouse", s.warehouse), ("role", s.role), ("project", s.project)] {
+                h.add(k, v ?? "")
+            }
+            h.add("port", s.port ?? 0)
+        }
+        if let probeSQL = s.freshness, probe {
+            var sink = HashingSink()
+            try pool.with(s.name) { try $0.run(probeSQL, into: &sink) }
+            h.add("probe", sink.hasher.finalize())
+        }
+        return h.finalize()
+    }
+
+    // MARK: - Models
+
+    func processModel(_ i: Int, _ m: Model) throws -> NodeResult {
+        switch m.kind {
+        case .sql(let sql, _):
+            var h = FingerprintHasher()
+            h.add("kind", "model.sql")
+            h.add("sql", sql)
+            for j in graph.needs[i] { h.add("in", input(j) ?? .zero) }
+            return NodeResult(status: .checked, output: h.finalize())
+        case .csvScript(let args, let table):
+            return try processCSVModel(i, m, args: args, table: table)
+        case .localMerge(let refs, _):
+            return try processMergeModel(i, m, refs: refs)
+        }
+    }
+}
+
+/// A row sink that only hashes what it sees (freshness probes, merge outputs).
+struct HashingSink: RowSink {
+    var hasher = FingerprintHasher()
+    mutating func columns(_ names: [String]) throws { for n in names { hasher.add("col", n) } }
+    mutating func row(_ values: [JSONValue]) throws {
+        var s = ""
+        for v in values { v.write(to: &s); s += "\u{1}" }
+        hasher.add("row", s)
+    }
+}
+
+extension Fingerprint {
+    /// Stands for an input that has no fingerprint (never happens for a built input).
+    static let zero = Fingerprint(hex: String(repeating: "0", count: 64))!
+}

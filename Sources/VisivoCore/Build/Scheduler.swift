@@ -1,0 +1,90 @@
+/// The build's scheduling state, as a pure value: which nodes may start now, given what
+/// is done, the overall thread budget and each source's connection limit. The driver
+/// asks it for work and reports results; it does no I/O, so it is tested without any.
+public struct Scheduler: Sendable {
+    public enum Outcome: Sendable, Equatable { case succeeded, failed, cancelled }
+
+    let needs: [[Int]]
+    let dependents: [[Int]]
+    /// The limited resource (a source name) a node holds while it runs, if any.
+    let resource: [String?]
+    let limits: [String: Int]
+    let threads: Int
+
+    /// Nodes taking part in this build.
+    private var included: [Bool]
+    private var waitingOn: [Int]
+    /// Ready nodes in the order they became ready (FIFO keeps the build predictable).
+    private var ready: [Int] = []
+    private var readyHead = 0
+    private var inUse: [String: Int] = [:]
+    public private(set) var running = 0
+    public private(set) var finished: [Int: Outcome] = [:]
+    public private(set) var skipped: Set<Int> = []
+    private var remaining: Int
+    private var stopping = false
+
+    /// `nodes`: the nodes to build; nodes outside it count as done.
+    public init(needs: [[Int]], dependents: [[Int]], resource: [String?], limits: [String: Int], threads: Int, nodes: Set<Int>) {
+        self.needs = needs
+        self.dependents = dependents
+        self.resource = resource
+        self.limits = limits
+        self.threads = max(1, threads)
+        included = needs.indices.map { nodes.contains($0) }
+        waitingOn = needs.indices.map { i in nodes.contains(i) ? needs[i].filter { nodes.contains($0) }.count : 0 }
+        remaining = nodes.count
+        for i in needs.indices where included[i] && waitingOn[i] == 0 { ready.append(i) }
+    }
+
+    /// True when every node has finished or been skipped (and nothing runs).
+    public var isDone: Bool { remaining == 0 || (stopping && running == 0) }
+
+    /// The next node to start, or nil when none may start now. Marks it running.
+    public mutating func next() -> Int? {
+        guard !stopping, running < threads else { return nil }
+        var i = readyHead
+        while i < ready.count {
+            let node = ready[i]
+            if let r = resource[node], inUse[r, default: 0] >= limits[r, default: threads] {
+                i += 1
+                continue
+            }
+            if i == readyHead { readyHead += 1 } else { ready.remove(at: i) }
+            if let r = resource[node] { inUse[r, default: 0] += 1 }
+            running += 1
+            return node
+        }
+        return nil
+    }
+
+    /// Records a result; a failure skips every node that needs it, directly or not.
+    /// Returns the nodes skipped by this call.
+    @discardableResult
+    public mutating func finish(_ node: Int, _ outcome: Outcome) -> [Int] {
+        running -= 1
+        remaining -= 1
+        if let r = resource[node] { inUse[r, default: 1] -= 1 }
+        finished[node] = outcome
+        var newlySkipped: [Int] = []
+        if outcome == .succeeded {
+            for d in dependents[node] where included[d] && !skipped.contains(d) {
+                waitingOn[d] -= 1
+                if waitingOn[d] == 0 { ready.append(d) }
+            }
+        } else {
+            var stack = dependents[node]
+            while let d = stack.popLast() {
+                guard included[d], !skipped.contains(d), finished[d] == nil else { continue }
+                skipped.insert(d)
+                remaining -= 1
+                newlySkipped.append(d)
+                stack += dependents[d]
+            }
+        }
+        return newlySkipped
+    }
+
+    /// Stops handing out work (Ctrl-C); running nodes still report.
+    public mutating func stop() { stopping = true }
+}

@@ -1,0 +1,72 @@
+/// Collects a trace query's rows into the reference's `data.json` shape:
+/// cohort value -> select-item key -> values, cohorts in first-appearance order.
+public struct TraceData: RowSink {
+    let dialect: Dialect
+    /// Column index of `cohort_on`, and the select-item keys of the other columns.
+    private var cohortColumn = -1
+    private var keys: [(index: Int, key: String)] = []
+    private var cohortOrder: [String] = []
+    /// Per cohort, one JSON-text buffer per key (values joined by commas).
+    private var buffers: [String: [String]] = [:]
+    public private(set) var rows = 0
+    public private(set) var droppedNullCohort = 0
+
+    public init(dialect: Dialect) { self.dialect = dialect }
+
+    public mutating func columns(_ names: [String]) throws {
+        keys = []
+        for (i, n) in names.enumerated() {
+            if n == "cohort_on" { cohortColumn = i } else { keys.append((i, dialect.key(fromColumn: n))) }
+        }
+    }
+
+    public mutating func row(_ values: [JSONValue]) throws {
+        let cohortValue = cohortColumn >= 0 ? values[cohortColumn] : .string("values")
+        guard let cohort = Self.text(of: cohortValue) else {
+            droppedNullCohort += 1
+            return
+        }
+        rows += 1
+        if buffers[cohort] == nil {
+            cohortOrder.append(cohort)
+            buffers[cohort] = Array(repeating: "", count: keys.count)
+        }
+        buffers[cohort]!.withUnsafeMutableBufferPointer { buf in
+            for (k, entry) in keys.enumerated() {
+                if !buf[k].isEmpty { buf[k] += "," }
+                values[entry.index].write(to: &buf[k])
+            }
+        }
+    }
+
+    /// A cohort key: the value's text (`"0"`, `"true"`, `"2024-01-03"`); nil for NULL.
+    static func text(of v: JSONValue) -> String? {
+        switch v {
+        case .null: return nil
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n
+        case .string(let s): return s
+        case .array, .object: return v.serialized
+        }
+    }
+
+    /// The `data.json` text.
+    public func json() -> String {
+        var out = "{"
+        for (c, cohort) in cohortOrder.enumerated() {
+            if c > 0 { out += "," }
+            JSONValue.writeString(cohort, to: &out)
+            out += ":{"
+            let bufs = buffers[cohort]!
+            for (k, entry) in keys.enumerated() {
+                if k > 0 { out += "," }
+                JSONValue.writeString(entry.key, to: &out)
+                out += ":["
+                out += bufs[k]
+                out += "]"
+            }
+            out += "}"
+        }
+        return out + "}"
+    }
+}

@@ -1,0 +1,141 @@
+import CSQLite
+import Foundation
+
+/// One SQLite database handle. Used by one thread at a time; `interrupt()` may be called
+/// from any thread (sqlite3_interrupt is documented as safe to call from another thread
+/// while the connection is in use), which is why this is `@unchecked Sendable`.
+public final class SQLiteDatabase: Connection, @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// The name errors carry (the source or model this database belongs to).
+    let label: String
+
+    /// Opens `path`; read-only unless `writable`. A failed open still closes the handle.
+    public init(path: String, label: String, writable: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX
+        if !writable && !FileManager.default.fileExists(atPath: path) {
+            throw ConnectorError(source: label, message: "database file \(path) does not exist")
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw ConnectorError(source: label, message: "cannot open \(path): \(message)", code: "SQLITE \(rc)")
+        }
+        handle = db
+        self.label = label
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 10_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func error(_ rc: Int32, sql: String? = nil) -> ConnectorError {
+        let extended = sqlite3_extended_errcode(handle)
+        var e = ConnectorError(source: label, message: String(cString: sqlite3_errmsg(handle)), code: "SQLITE \(extended)")
+        if rc == SQLITE_INTERRUPT { e.cancelled = true; e.message = "query cancelled" }
+        return e
+    }
+
+    /// Runs statements that return nothing (DDL, ATTACH, PRAGMA).
+    public func execute(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let message = err.map { String(cString: $0) } ?? "error \(rc)"
+            sqlite3_free(err)
+            throw ConnectorError(source: label, message: message, code: "SQLITE \(sqlite3_extended_errcode(handle))", cancelled: rc == SQLITE_INTERRUPT)
+        }
+    }
+
+    /// Attaches another database file under `schema`.
+    public func attach(path: String, as schema: String) throws {
+        let stmt = try prepare("ATTACH DATABASE ? AS " + SQLiteDatabase.quoteIdentifier(schema))
+        try stmt.bind([.string(path)])
+        _ = try stmt.step()
+    }
+
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, sql: sql) }
+        return SQLiteStatement(stmt, database: self)
+    }
+
+    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+        let stmt = try prepare(sql)
+        let n = stmt.columnCount
+        try sink.columns((0..<n).map { stmt.columnName($0) })
+        var row = [JSONValue](repeating: .null, count: Int(n))
+        while try stmt.step() {
+            for i in 0..<n { row[Int(i)] = stmt.value(i) }
+            try sink.row(row)
+        }
+    }
+
+    public func cancel() { sqlite3_interrupt(handle) }
+
+    /// `"name"` with inner quotes doubled.
+    public static func quoteIdentifier(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A prepared statement; finalized when released.
+public final class SQLiteStatement {
+    private let stmt: OpaquePointer
+    private let database: SQLiteDatabase
+
+    init(_ stmt: OpaquePointer, database: SQLiteDatabase) {
+        self.stmt = stmt
+        self.database = database
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    var columnCount: Int32 { sqlite3_column_count(stmt) }
+    func columnName(_ i: Int32) -> String { String(cString: sqlite3_column_name(stmt, i)) }
+
+    /// Steps once; true while a row is available.
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw database.error(rc)
+    }
+
+    /// Binds values to `?` parameters, from 1; resets first.
+    public func bind(_ values: [JSONValue]) throws {
+        sqlite3_reset(stmt)
+        for (i, v) in values.enumerated() {
+            let idx = Int32(i + 1)
+            let rc: Int32
+            switch v {
+            case .null: rc = sqlite3_bind_null(stmt, idx)
+            case .bool(let b): rc = sqlite3_bind_int64(stmt, idx, b ? 1 : 0)
+            case .number(let n):
+                if let i = Int64(n) { rc = sqlite3_bind_int64(stmt, idx, i) } else if let d = Double(n) { rc = sqlite3_bind_double(stmt, idx, d) } else { rc = sqlite3_bind_text(stmt, idx, n, -1, visivo_sqlite_transient()) }
+            case .string(let s): rc = sqlite3_bind_text(stmt, idx, s, -1, visivo_sqlite_transient())
+            case .array, .object: rc = sqlite3_bind_text(stmt, idx, v.serialized, -1, visivo_sqlite_transient())
+            }
+            if rc != SQLITE_OK { throw database.error(rc) }
+        }
+    }
+
+    /// Column `i` of the current row, encoded for JSON.
+    func value(_ i: Int32) -> JSONValue {
+        switch sqlite3_column_type(stmt, i) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .number(String(sqlite3_column_int64(stmt, i)))
+        case SQLITE_FLOAT: return .double(sqlite3_column_double(stmt, i))
+        case SQLITE_BLOB:
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return .string("") }
+            return .string(Data(bytes: p, count: n).base64EncodedString())
+        default:
+            guard let p = sqlite3_column_text(stmt, i) else { return .null }
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            return .string(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+        }
+    }
+}

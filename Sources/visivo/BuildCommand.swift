@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import VisivoCore
+
+/// `visivo build` (alias `run`): bring every trace's data up to date.
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Run what is stale and restore the rest from the cache; writes target/<trace>/data.json.",
+        discussion: """
+            Each node's inputs are hashed; a node whose result is in the cache is not run \
+            again. Queries run concurrently (--threads), never more at once on a source than \
+            its connection_pool_size. A failed node skips only what needs it; the exit status \
+            is then 1. Ctrl-C cancels running queries and exits 130.
+            """,
+        aliases: ["run"]
+    )
+
+    @OptionGroup var project: ProjectOptions
+    @OptionGroup var selection: SelectionOptions
+
+    @Option(name: [.short, .customLong("output-dir")], help: ArgumentHelp("Where results go (default: target in the working dir).", valueName: "dir"))
+    var outputDir: String?
+
+    @Option(name: [.customShort("t"), .customLong("th", withSingleDash: true), .customLong("threads")], help: "Nodes run at once at most.")
+    var threads: Int = 8
+
+    @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR). Keep it between CI runs.", valueName: "dir"))
+    var cacheDir: String?
+
+    @Flag(name: .long, help: "Rerun every query and script, ignoring cached results.")
+    var refresh = false
+
+    @Option(name: .customLong("refresh-source"), help: ArgumentHelp("Rerun only what reads this source (repeatable). `--refresh SOURCE` works too.", valueName: "source"))
+    var refreshSources: [String] = []
+
+    @Flag(name: .long, help: "Print what would run and why, then stop (like make -n).")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Before building, print each node's state and why.")
+    var explain = false
+
+    mutating func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let compiled = try project.load()
+        var options = BuildOptions(projectDirectory: project.projectDirectory)
+        options.threads = threads
+        if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
+        if let dir = cacheDir ?? ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] {
+            options.cacheDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path
+        }
+        options.refreshAll = refresh
+        for s in refreshSources {
+            guard compiled.project.source(named: s) != nil else {
+                Terminal.error("error: --refresh-source '\(s)' names no source")
+                throw ExitCode(2)
+            }
+        }
+        options.refreshSources = Set(refreshSources)
+        options.selection = try selection.resolve(compiled.graph)
+        let engine = BuildEngine(compiled, options: options)
+
+        if dryRun || explain {
+            let plans = engine.plan()
+            let graph = compiled.graph
+            var stale = 0
+            for i in graph.nodes.indices {
+                guard let p = plans[i] else { continue }
+                if p.stale && p.runs { stale += 1 }
+                if dryRun && !(p.stale && p.runs) && !explain { continue }
+                let n = graph.nodes[i]
+                Terminal.out("\(n.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(n.name)  \(p.reason)\n")
+            }
+            if dryRun {
+                Terminal.out("\(stale) node\(stale == 1 ? "" : "s") would run\n")
+                return
+            }
+        }
+
+        let reporter = ConsoleReporter(interactive: Terminal.isInteractive)
+        let interrupt = Interrupt { engine.cancel() }
+        let summary = try engine.run(reporter: reporter)
+        interrupt.disarm()
+        reporter.finish(summary)
+        if summary.cancelled { throw ExitCode(130) }
+        if summary.failed > 0 || summary.skipped > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Ctrl-C: the first cancels the build cleanly; the handler is removed after the build.
+final class Interrupt {
+    private let source: DispatchSourceSignal
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        s.setEventHandler {
+            FileHandle.standardError.write(Data("\ninterrupted: cancelling running queries...\n".utf8))
+            action()
+        }
+        s.resume()
+        source = s
+        let t = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        t.setEventHandler { action() }
+        t.resume()
+        termination = t
+    }
+    private let termination: DispatchSourceSignal
+
+    func disarm() {
+        source.cancel()
+        termination.cancel()
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+import VisivoCore
+
+/// Prints build progress: a live line on a terminal, a line per finished node otherwise,
+/// and always the problems and a summary.
+final class ConsoleReporter: BuildReporter {
+    let interactive: Bool
+    private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    func started(total: Int) {}
+
+    func warning(_ text: String) { Terminal.error("warning: \(text)") }
+
+    func finished(_ e: NodeEvent) {
+        let ms = e.duration.components.seconds * 1000 + e.duration.components.attoseconds / 1_000_000_000_000_000
+        if e.status == .failed || e.status == .skipped || e.status == .cancelled {
+            clearLine()
+            Terminal.error("\(e.status.rawValue.uppercased()) \(e.kind) '\(e.name)': \(e.message ?? "")")
+        } else if let note = e.message {
+            clearLine()
+            Terminal.error("warning: \(e.kind) '\(e.name)': \(note)")
+        }
+        if interactive {
+            let now = ContinuousClock.now
+            let draw = lastDraw.withLock { last -> Bool in
+                if let l = last, now - l < .milliseconds(50), e.done < e.total { return false }
+                last = now
+                return true
+            }
+            if draw { FileHandle.standardError.write(Data("\r\u{1B}[K[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) \(e.name)".utf8)) }
+        } else if e.kind == .trace || e.kind == .model, e.status == .built || e.status == .reused {
+            let rows = e.rows.map { ", \($0) rows" } ?? ""
+            Terminal.error("[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) '\(e.name)' (\(ms) ms\(rows))")
+        }
+    }
+
+    func clearLine() {
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    func finish(_ s: BuildSummary) {
+        clearLine()
+        let secs = Double(s.wallTime.components.seconds) + Double(s.wallTime.components.attoseconds) / 1e18
+        var line = "built \(s.built), reused \(s.reused), failed \(s.failed), skipped \(s.skipped) in \(String(format: "%.3f", secs)) s"
+        if let oldest = s.oldestReused, s.reused > 0 {
+            line += "; oldest reused result queried \(Self.age(Date().timeIntervalSince(oldest))) ago"
+        }
+        if s.cancelled { line = "cancelled: " + line }
+        Terminal.error(line)
+    }
+
+    static func age(_ seconds: TimeInterval) -> String {
+        switch seconds {
+        case ..<120: return "\(Int(seconds)) s"
+        case ..<7200: return "\(Int(seconds / 60)) min"
+        case ..<172800: return "\(Int(seconds / 3600)) h"
+        default: return "\(Int(seconds / 86400)) days"
+        }
+    }
+}
