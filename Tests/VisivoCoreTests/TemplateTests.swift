@@ -1,0 +1,43 @@
+import Testing
+@testable import VisivoCore
+
+@Suite struct TemplateTests {
+    func render(_ text: String, _ env: [String: String] = [:]) -> (String, [String]) {
+        var d: [Diagnostic] = []
+        let out = Template(environment: env).render(text, file: "f.yml", diagnostics: &d)
+        return (out, d.map(\.description))
+    }
+
+    @Test func envVarWithEscapingAndDefault() {
+        #expect(render("p: \"{{ env_var('PW') }}\"", ["PW": #"a"b\c"#]).0 == #"p: "a\"b\\c""#)
+        #expect(render("p: {{env_var(\"X\", 'fallback')}}").0 == "p: fallback")
+        #expect(render("p: {{ env_var('X', 'fallback') }}", ["X": "set"]).0 == "p: set")
+    }
+
+    @Test func missingVariableNamesFileLineColumn() {
+        let (_, d) = render("a: 1\nb: x{{ env_var('NOPE') }}\n")
+        #expect(d == ["f.yml:2:5: error: environment variable 'NOPE' is not set (set it, add it to .env, or give a default: env_var('NOPE', 'value'))"])
+    }
+
+    @Test func rawPassesThrough() {
+        #expect(render("a: {% raw %}{{ not_a_var }}{% endraw %}").0 == "a: {{ not_a_var }}")
+    }
+
+    @Test func unknownExpressionIsAnError() {
+        #expect(render("a: {{ foo }}").1 == ["f.yml:1:4: error: unsupported template expression '{{ foo }}' (only env_var('NAME') and env_var('NAME', 'default') are supported)"])
+    }
+
+    @Test func dotEnvFile() throws {
+        let vars = Template.parseDotEnv("# c\nA=1\nexport B=\"two words\"\nC='x' \nD=y # note\n")
+        #expect(vars == ["A": "1", "B": "two words", "C": "x", "D": "y"])
+    }
+
+    @Test func environmentWinsOverDotEnv() throws {
+        try withTemporaryDirectory { dir in
+            try write([".env": "DB=from-dotenv\nONLY=dotenv\n", "project.visivo.yml": "sources:\n  - {name: \"{{ env_var('ONLY') }}\", type: sqlite, database: \"{{ env_var('DB') }}\"}\n"], in: dir)
+            let p = try load(dir, environment: ["DB": "from-env"])
+            #expect(p.sources.first?.database == "from-env")
+            #expect(p.sources.first?.name == "dotenv")
+        }
+    }
+}
