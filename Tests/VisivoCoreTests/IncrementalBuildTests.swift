@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+@testable import VisivoCore
+
+/// The build's promises, on real SQLite files and real script processes.
+@Suite struct IncrementalBuildTests {
+    static func project(traceY: String = "query(sum(amount))", csvScript: String = "make.sh") -> [String: String] {
+        [
+            "project.visivo.yml": """
+                sources:
+                  - {name: shop, type: sqlite, database: shop.db}
+                  - {name: other, type: sqlite, database: other.db}
+                defaults: {source_name: shop}
+                models:
+                  - {name: orders, sql: select * from orders}
+                  - {name: things, source: ref(other), sql: select * from things}
+                  - {name: script, args: [sh, \(csvScript)]}
+                traces:
+                  - name: by region
+                    model: ref(orders)
+                    props: {type: bar, x: query(region), y: \(traceY)}
+                  - name: by day
+                    model: ref(orders)
+                    props: {type: bar, x: query(day), y: query(count(*))}
+                  - name: thing labels
+                    model: ref(things)
+                    props: {type: bar, x: query(label)}
+                  - name: scripted
+                    model: ref(script)
+                    props: {type: bar, x: query(k), y: query(v)}
+
+                """,
+            "make.sh": "echo 'k,v'\necho 'a,1'\necho 'b,2'\necho run >> runs.log\n",
+        ]
+    }
+
+    static func setUp(_ dir: String) throws {
+        try write(project(), in: dir)
+        try makeSQLite(dir + "/shop.db", "create table orders(region text, day text, amount real); insert into orders values ('n','d1',1.5),('s','d1',2),('n','d2',4);")
+        try makeSQLite(dir + "/other.db", "create table things(label text); insert into things values ('x'),('y');")
+    }
+
+    func runs(_ dir: String) -> Int { (readText(dir + "/runs.log") ?? "").split(separator: "\n").count }
+
+    @Test func secondBuildRunsNoQueryAndNoScript() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            let (first, r1) = try build(dir)
+            #expect(first.built == 5)  // 4 traces and the script model
+            #expect(r1.names(with: .built) == ["by region", "by day", "thing labels", "scripted", "script"])
+            #expect(readText(dir + "/target/by region/data.json") == #"{"by region":{"props.x":["n","s"],"props.y":[5.5,2.0]}}"#)
+            let (second, r2) = try build(dir)
+            #expect(second.built == 0)
+            #expect(second.reused == 5)
+            #expect(r2.names(with: .built).isEmpty)
+            #expect(runs(dir) == 1)
+        }
+    }
+
+    @Test func editingOneTraceRerunsExactlyIt() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try build(dir)
+            try write(["project.visivo.yml": Self.project(traceY: "query(max(amount))")["project.visivo.yml"]!], in: dir)
+            let (s, r) = try build(dir)
+            #expect(r.names(with: .built) == ["by region"])
+            #expect(s.reused == 4)
+            #expect(readText(dir + "/target/by region/data.json") == #"{"by region":{"props.x":["n","s"],"props.y":[4.0,2.0]}}"#)
+        }
+    }
+
+    @Test func touchingTheDatabaseWithoutChangingBytesRerunsNothing() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try build(dir)
+            let future = Date().addingTimeInterval(60)
+            try FileManager.default.setAttributes([.modificationDate: future], ofItemAtPath: dir + "/shop.db")
+            let (s, _) = try build(dir)
+            #expect(s.built == 0)
+        }
+    }
+
+    @Test func changingTheDatabaseRerunsOnlyWhatReadsIt() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try build(dir)
+            let db = try SQLiteDatabase(path: dir + "/shop.db", label: "t", writable: true)
+            try db.execute("insert into orders values ('e','d3',9)")
+            let (_, r) = try build(dir)
+            #expect(r.names(with: .built) == ["by region", "by day"])
+            #expect(readText(dir + "/target/by day/data.json")?.contains("d3") == true)
+        }
+    }
+
+    @Test func scriptPrintingTheSameOutputRerunsNoTrace() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try build(dir)
+            // A change to the script file makes the model rerun; its output is the same.
+            try write(["make.sh": Self.project()["make.sh"]! + "# a comment\n"], in: dir)
+            let (_, r) = try build(dir)
+            #expect(r.names(with: .built) == ["script"])
+            #expect(runs(dir) == 2)
+        }
+    }
+
+    @Test func deletedOutputIsRestoredFromCacheWithoutAQuery() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try build(dir)
+            let before = readText(dir + "/target/thing labels/data.json")
+            try FileManager.default.removeItem(atPath: dir + "/target/thing labels/data.json")
+            try FileManager.default.removeItem(atPath: dir + "/other.db")  // a query would now fail
+            try makeSQLite(dir + "/other.db", "create table things(label text); insert into things values ('x'),('y');")
+            let (s, r) = try build(dir)
+            #expect(s.built == 0)
+            #expect(r.status(of: "thing labels") == .reused)
+            #expect(readText(dir + "/target/thing labels/data.json") == before)
+        }
+    }
+
+    @Test func sharedCacheDirectoryServesAFreshCheckout() throws {
+        try withTemporaryDirectory { cache in
+            try withTemporaryDirectory { a in
+                try Self.setUp(a)
+                try build(a, cacheDirectory: cache)
+            }
+            try withTemporaryDirectory { b in
+                try Self.setUp(b)
+                let (s, _) = try build(b, cacheDirectory: cache)
+                // Nothing runs: the script model's CSV and every trace come from the shared cache.
+                #expect(s.built == 0)
+                #expect(s.reused == 5)
+                #expect(readText(b + "/target/thing labels/data.json") == #"{"thing labels":{"props.x":["x","y"]}}"#)
+            }
+        }
+    }
+
+    @Test func corruptCacheObjectIsAMissNotACrash() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try build(dir)
+            try FileManager.default.removeItem(atPath: dir + "/.visivo/state")
+            try FileManager.default.removeItem(atPath: dir + "/target")
+            let objects = dir + "/.visivo/cache/objects"
+            for shard in try FileManager.default.contentsOfDirectory(atPath: objects) {
+                for f in try FileManager.default.contentsOfDirectory(atPath: objects + "/" + shard) {
+                    try Data("garbage".utf8).write(to: URL(fileURLWithPath: objects + "/" + shard + "/" + f))
+                }
+            }
+            let (s, _) = try build(dir)
+            #expect(s.failed == 0)
+            #expect(s.built == 5)
+        }
+    }
+
+    @Test func failureSkipsOnlyDependentsAndIsNotCached() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try write(["project.visivo.yml": Self.project()["project.visivo.yml"]! + """
+                  - {name: broken, model: ref(orders), props: {x: query(no_such_column)}}
+                charts:
+                  - {name: broken chart, traces: [ref(broken)]}
+                  - {name: good chart, traces: [ref(thing labels)]}
+
+                """], in: dir)
+            let (s, r) = try build(dir)
+            #expect(s.failed == 1)
+            #expect(s.skipped == 1)
+            #expect(r.status(of: "broken chart") == .skipped)
+            #expect(r.status(of: "good chart") == .checked)
+            #expect(r.message(of: "broken")?.contains("no such column: no_such_column") == true)
+            #expect(r.message(of: "broken")?.contains("target/broken/query.sql") == true)
+            let (again, r2) = try build(dir)
+            #expect(again.failed == 1)
+            #expect(r2.names(with: .built) == [])
+        }
+    }
+
+    @Test func scriptFailureNamesTheModelWithStderr() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try write(["make.sh": "echo 'k,v'\necho 'it broke' >&2\nexit 3\n"], in: dir)
+            let (s, r) = try build(dir)
+            #expect(s.failed == 1)
+            let m = r.message(of: "script") ?? ""
+            #expect(m.contains("CSV-script model 'script': 'sh' exited with status 3"))
+            #expect(m.contains("it broke"))
+            #expect(r.status(of: "scripted") == .skipped)
+        }
+    }
+
+    @Test func refreshRerunsEverything() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try build(dir)
+            let (s, _) = try build(dir, refresh: true)
+            #expect(s.built == 5)
+            #expect(runs(dir) == 2)
+        }
+    }
+
+    @Test func maxAgeExpiresResults() throws {
+        try withTemporaryDirectory { dir in
+            try Self.setUp(dir)
+            try write(["project.visivo.yml": Self.project()["project.visivo.yml"]!.replacingOccurrences(of: "{name: shop, type: sqlite, database: shop.db}", with: "{name: shop, type: sqlite, database: shop.db, max_age: 0s}")], in: dir)
+            try build(dir)
+            Thread.sleep(forTimeInterval: 1.1)
+            let (_, r) = try build(dir)
+            #expect(r.names(with: .built) == ["by region", "by day"])
+        }
+    }
+}
