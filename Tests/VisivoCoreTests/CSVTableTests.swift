@@ -1,0 +1,100 @@
+import Testing
+@testable import VisivoCore
+
+@Suite struct CSVTableTests {
+    func table(_ text: String) throws -> CSVTable { try CSVTable(parsing: Array(text.utf8)) }
+
+    @Test func rfc4180QuotingCRLFAndBOM() throws {
+        let t = try table("\u{FEFF}name,note\r\n\"Smith, J\",\"said \"\"hi\"\"\nthen left\"\r\nplain,\r\n")
+        #expect(t.header == ["name", "note"])
+        #expect(t.rows == [[.string("Smith, J"), .string("said \"hi\"\nthen left")], [.string("plain"), .null]])
+    }
+
+    @Test func typesLikeTheReference() throws {
+        let t = try table("i,r,b,d,t,e\n007,1.5,TRUE,2024-01-03,x,\n-2,3,false,2024-02-01,5,\n,,,,,\n")
+        #expect(t.types == [.integer, .real, .boolean, .text, .text, .text])
+        #expect(t.rows[0] == [.number("7"), .double(1.5), .number("1"), .string("2024-01-03"), .string("x"), .null])
+        #expect(t.rows[1] == [.number("-2"), .double(3), .number("0"), .string("2024-02-01"), .string("5"), .null])
+        #expect(t.rows[2] == Array(repeating: .null, count: 6))
+    }
+
+    @Test func malformedInput() {
+        #expect(throws: CSVTable.ParseError.unterminatedQuote(line: 2)) { try table("a\n\"open\n") }
+        #expect(throws: CSVTable.ParseError.ragged(line: 3, expected: 2, found: 3)) { try table("a,b\n1,2\n1,2,3\n") }
+        #expect(throws: CSVTable.ParseError.badQuote(line: 2)) { try table("a\n\"x\"y\n") }
+        #expect(throws: CSVTable.ParseError.empty) { try table("") }
+    }
+
+    @Test func writesATypedSQLiteTable() throws {
+        try withTemporaryDirectory { dir in
+            let t = try table("id,score,name\n1,2.5,a\n2,,b\n")
+            try t.write(toSQLite: dir + "/m.sqlite", table: "people", label: "m")
+            let db = try SQLiteDatabase(path: dir + "/m.sqlite", label: "m")
+            var sink = TraceData(dialect: Dialect(.sqlite))
+            try db.run("select typeof(id) as \"props.a\", typeof(score) as \"props.b\", name as \"props.c\", 'x' as cohort_on from people", into: &sink)
+            #expect(sink.json() == #"{"x":{"props.a":["integer","integer"],"props.b":["real","null"],"props.c":["a","b"]}}"#)
+        }
+    }
+}
+
+@Suite struct SchedulerTests {
+    /// db(0) -> m(1) -> t1(2), t2(3), t3(4) -> chart(5); t1..t3 hold source "db".
+    func scheduler(limit: Int, threads: Int) -> Scheduler {
+        let needs: [[Int]] = [[], [0], [1], [1], [1], [2, 3, 4]]
+        var dependents: [[Int]] = Array(repeating: [], count: 6)
+        for (i, n) in needs.enumerated() { for j in n { dependents[j].append(i) } }
+        return Scheduler(needs: needs, dependents: dependents, resource: [nil, nil, "db", "db", "db", nil], limits: ["db": limit], threads: threads, nodes: Set(0..<6))
+    }
+
+    @Test func respectsDependenciesAndSourceLimit() {
+        var s = scheduler(limit: 2, threads: 8)
+        #expect(s.next() == 0)
+        #expect(s.next() == nil)
+        s.finish(0, .succeeded)
+        #expect(s.next() == 1)
+        s.finish(1, .succeeded)
+        #expect(s.next() == 2)
+        #expect(s.next() == 3)
+        #expect(s.next() == nil)  // the source's limit, not the thread budget
+        s.finish(2, .succeeded)
+        #expect(s.next() == 4)
+        s.finish(3, .succeeded)
+        s.finish(4, .succeeded)
+        #expect(s.next() == 5)
+        s.finish(5, .succeeded)
+        #expect(s.isDone)
+    }
+
+    @Test func threadBudget() {
+        var s = scheduler(limit: 8, threads: 1)
+        #expect(s.next() == 0)
+        s.finish(0, .succeeded)
+        #expect(s.next() == 1)
+        s.finish(1, .succeeded)
+        #expect(s.next() == 2)
+        #expect(s.next() == nil)
+    }
+
+    @Test func failureSkipsDependentsOnly() {
+        var s = scheduler(limit: 8, threads: 8)
+        s.finish(s.next()!, .succeeded)
+        s.finish(s.next()!, .succeeded)
+        let a = s.next()!, b = s.next()!, c = s.next()!
+        #expect(s.finish(a, .failed) == [5])
+        s.finish(b, .succeeded)
+        s.finish(c, .succeeded)
+        #expect(s.next() == nil)
+        #expect(s.isDone)
+        #expect(s.skipped == [5])
+    }
+
+    @Test func stopLetsRunningNodesFinish() {
+        var s = scheduler(limit: 8, threads: 8)
+        let first = s.next()!
+        s.stop()
+        #expect(!s.isDone)
+        s.finish(first, .cancelled)
+        #expect(s.isDone)
+        #expect(s.next() == nil)
+    }
+}
