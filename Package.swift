@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "visivo",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "visivo", targets: ["visivo"]),
         .library(name: "VisivoCore", targets: ["VisivoCore"]),

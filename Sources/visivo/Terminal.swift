@@ -11,6 +11,7 @@ enum Terminal {
     static var isInteractive: Bool { isatty(STDERR_FILENO) == 1 }
     static var width: Int {
         if let c = ProcessInfo.processInfo.environment["COLUMNS"], let n = Int(c) { return n }
+        guard isatty(STDOUT_FILENO) == 1 else { return 100_000 }
         var size = winsize()
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return 80

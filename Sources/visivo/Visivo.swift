@@ -13,7 +13,7 @@ struct Visivo: ParsableCommand {
             results compressed on disk.
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, CompileCommand.self, DagCommand.self]
+        subcommands: [BuildCommand.self, CompileCommand.self, DagCommand.self, CleanCommand.self, CacheCommand.self]
     )
 }
 

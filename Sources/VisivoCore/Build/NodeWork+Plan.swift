@@ -14,7 +14,12 @@ extension NodeWork {
                 plans[i] = NodePlan(stale: false, reason: "fresh", runs: true)
             case .inCache:
                 let rec = shared.withLock { $0.previous.nodes[name] }
-                if let hex = rec?.outputHash, rec?.fingerprint == key.hex, let out = Fingerprint(hex: hex) { outputs[i] = out }
+                if let hex = rec?.outputHash, rec?.fingerprint == key.hex, let out = Fingerprint(hex: hex) {
+                    outputs[i] = out
+                } else if let data = cache.load(key), let cached = CachedResult(decoding: data) {
+                    // A restored result's output is the hash of its bytes; dependents build on it.
+                    outputs[i] = Self.hash(cached.body)
+                }
                 plans[i] = NodePlan(stale: false, reason: "fresh (restored from cache)", runs: true)
             case .run(let why):
                 plans[i] = NodePlan(stale: true, reason: "stale: \(why)", runs: true)

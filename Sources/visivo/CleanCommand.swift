@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import VisivoCore
+
+/// `visivo clean`: remove build outputs and state, keeping the cache unless asked.
+struct CleanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clean",
+        abstract: "Delete target/ and the build state; with --cache, the cache too."
+    )
+
+    @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The project folder.", valueName: "dir"))
+    var workingDir: String = "."
+
+    @Option(name: [.short, .customLong("output-dir")], help: ArgumentHelp("The output folder (default: target).", valueName: "dir"))
+    var outputDir: String?
+
+    @Flag(name: .long, help: "Also delete the cache folder (.visivo/cache or VISIVO_CACHE_DIR).")
+    var cache = false
+
+    func run() throws {
+        let dir = URL(fileURLWithPath: workingDir).standardizedFileURL.path
+        let options = BuildOptions(projectDirectory: dir)
+        let target = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? options.outputDirectory
+        var removed: [String] = []
+        for path in [target, options.stateDirectory + "/state", options.stateDirectory + "/filestat"] where FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.removeItem(atPath: path)
+            removed.append(path)
+        }
+        if cache {
+            let cacheDir = ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] ?? options.cacheDirectory
+            if FileManager.default.fileExists(atPath: cacheDir) {
+                try FileCache(root: cacheDir).clear()
+                removed.append(cacheDir)
+            }
+        }
+        Terminal.error(removed.isEmpty ? "nothing to clean" : "removed " + removed.joined(separator: ", "))
+    }
+}
+
+/// `visivo cache`: inspect and prune the result cache.
+struct CacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Manage the result cache.",
+        subcommands: [Prune.self, Info.self]
+    )
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "info", abstract: "Print the cache's folder, object count and size.")
+        @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The project folder.", valueName: "dir"))
+        var workingDir: String = "."
+        @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR).", valueName: "dir"))
+        var cacheDir: String?
+
+        func run() throws {
+            let root = resolveCacheDirectory(workingDir: workingDir, cacheDir: cacheDir)
+            let (n, bytes) = FileCache(root: root).size()
+            Terminal.out("\(root): \(n) objects, \(bytes) bytes\n")
+        }
+    }
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prune",
+            abstract: "Delete cache objects the current project no longer uses.",
+            discussion: "Keeps exactly the results the project's last build recorded in .visivo/state; everything else in the cache folder is deleted. With a cache shared between branches, prune from the branch whose results you want to keep."
+        )
+        @OptionGroup var project: ProjectOptions
+        @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR).", valueName: "dir"))
+        var cacheDir: String?
+
+        func run() throws {
+            let dir = project.projectDirectory
+            let root = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
+            let state = BuildState.load(from: BuildOptions(projectDirectory: dir).stateDirectory + "/state")
+            let live = Set(state.nodes.values.compactMap { Fingerprint(hex: $0.fingerprint) })
+            let (removed, freed) = try FileCache(root: root).prune(keeping: live)
+            Terminal.error("pruned \(removed) objects (\(freed) bytes); kept \(live.count)")
+        }
+    }
+}
+
+func resolveCacheDirectory(workingDir: String, cacheDir: String?) -> String {
+    if let c = cacheDir ?? ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] { return URL(fileURLWithPath: c).standardizedFileURL.path }
+    return BuildOptions(projectDirectory: URL(fileURLWithPath: workingDir).standardizedFileURL.path).cacheDirectory
+}
