@@ -22,12 +22,12 @@ struct CompileCommand: ParsableCommand {
         for w in compiled.warnings { Terminal.error("warning: \(w)") }
         let chosen = try selection.resolve(compiled.graph)
         let out = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? project.projectDirectory + "/target"
-        try AtomicFile.write(ProjectJSON.render(compiled.project).serialized, to: out + "/project.json")
+        try AtomicFile.writeIfDifferent(ProjectJSON.render(compiled.project).serialized, to: out + "/project.json")
         var written = 0
         for t in compiled.project.traces {
             if let chosen, let i = compiled.graph.id(of: t.name), !chosen.contains(i) { continue }
             guard let q = compiled.queries[t.name] else { continue }
-            try AtomicFile.write(q.sql, to: "\(out)/\(t.name)/query.sql")
+            try AtomicFile.writeIfDifferent(q.sql, to: "\(out)/\(t.name)/query.sql")
             written += 1
         }
         let ms = (ContinuousClock.now - start).milliseconds

@@ -25,7 +25,7 @@ public final class BuildEngine: Sendable {
         for (i, s) in sources.enumerated() {
             limits[s.name] = s.connectionPoolSize ?? ConnectionPool.defaultLimit(for: s.type, threads: options.threads)
             for (k, a) in s.attach.enumerated() {
-                if let ref = a.sourceName, let other = compiled.project.source(named: ref) { sources[i].attach[k].database = other.database }
+                if let ref = a.sourceName, let other = compiled.source(named: ref) { sources[i].attach[k].database = other.database }
             }
         }
         self.limits = limits
@@ -73,6 +73,7 @@ public final class BuildEngine: Sendable {
         let total = nodes.count
         reporter.started(total: total)
         let run = BuildRun(scheduler: Scheduler(needs: graph.needs, dependents: graph.dependents, resource: resource, limits: limits, threads: options.threads, nodes: nodes), graph: graph, reporter: reporter, total: total)
+        run.settleInPlace(order: graph.nodes.indices.filter(nodes.contains)) { self.work.processIfInPlace($0) }
         let workers = max(1, min(options.threads, total))
         let group = DispatchGroup()
         for n in 0..<workers {
@@ -113,6 +114,29 @@ final class BuildRun: @unchecked Sendable {
         self.total = total
     }
 
+    /// The first pass, on the calling thread: every node whose result is already in place
+    /// (and every node with nothing to run) finishes here, so a no-op build starts no worker.
+    func settleInPlace(order: [Int], _ attempt: (Int) -> Result<NodeResult, NodeFailure>?) {
+        condition.lock()
+        defer { condition.unlock() }
+        for i in order {
+            guard scheduler.start(i) else { continue }
+            let t0 = ContinuousClock.now
+            switch attempt(i) {
+            case .success(let r)?:
+                scheduler.finish(i, .succeeded)
+                record(i, r.status, ContinuousClock.now - t0, rows: r.rows, message: r.note)
+            case .failure(let e)?:
+                let skipped = scheduler.finish(i, .failed)
+                record(i, .failed, ContinuousClock.now - t0, rows: nil, message: e.message)
+                for s in skipped { record(s, .skipped, .zero, rows: nil, message: "needs \(graph.nodes[i].kind) '\(graph.nodes[i].name)', which failed") }
+            case nil:
+                scheduler.unstart(i)
+            }
+        }
+        scheduler.compact()
+    }
+
     /// One worker's loop: take a ready node, process it unlocked, report, repeat.
     func work(cancelled: () -> Bool, process: (Int) -> Result<NodeResult, NodeFailure>) {
         condition.lock()
@@ -121,6 +145,8 @@ final class BuildRun: @unchecked Sendable {
             if cancelled() { scheduler.stop() }
             if scheduler.isDone { condition.broadcast(); return }
             guard let i = scheduler.next() else { condition.wait(); continue }
+            // Wake one more worker only when more work is waiting (no thundering herd).
+            if scheduler.hasReady { condition.signal() }
             condition.unlock()
             let t0 = ContinuousClock.now
             let outcome = process(i)
@@ -138,7 +164,7 @@ final class BuildRun: @unchecked Sendable {
                     record(s, .skipped, .zero, rows: nil, message: "needs \(graph.nodes[i].kind) '\(graph.nodes[i].name)', which failed")
                 }
             }
-            condition.broadcast()
+            if scheduler.isDone { condition.broadcast() }
         }
     }
 

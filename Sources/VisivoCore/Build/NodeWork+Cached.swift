@@ -73,7 +73,15 @@ extension NodeWork {
         restore: (CachedResult) throws -> Fingerprint,
         run: () throws -> (CachedResult, Fingerprint)
     ) throws -> NodeResult {
-        switch decide(name: name, key: key, maxAge: maxAge, refresh: refresh, intact: intact) {
+        let decision: Decision
+        if inPlaceOnly.load(ordering: .relaxed) {
+            // The first pass touches no cache object: in place, or left for a worker.
+            decision = decide(name: name, key: key, maxAge: maxAge, refresh: refresh, intact: intact, peek: true)
+            guard case .inPlace = decision else { throw HasWork() }
+        } else {
+            decision = decide(name: name, key: key, maxAge: maxAge, refresh: refresh, intact: intact)
+        }
+        switch decision {
         case .inPlace(let out, let r):
             remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: r.rows, queriedAt: r.queriedAt, duration: 0)
             return NodeResult(status: .reused, output: out, rows: r.rows)

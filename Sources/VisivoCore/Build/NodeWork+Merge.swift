@@ -57,7 +57,7 @@ extension NodeWork {
         h.add("sql", sql)
         for j in graph.needs[i] { h.add("in", input(j) ?? .zero) }
         let key = h.finalize()
-        let copied = refs.compactMap { project.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
+        let copied = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
         let paths = copied.map { mergeTablePath(merge: m.name, upstream: $0.name) }
 
         func materialise(_ body: [UInt8]) throws -> Fingerprint {

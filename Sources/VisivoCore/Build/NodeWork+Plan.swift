@@ -35,7 +35,7 @@ extension NodeWork {
             }
             switch node.kind {
             case .source:
-                let s = project.source(named: node.name)!
+                let s = compiled.source(named: node.name)!
                 do {
                     outputs[i] = try sourceFingerprint(s, probe: false)
                     plans[i] = NodePlan(stale: false, reason: s.freshness == nil ? "fresh" : "fresh (freshness probe runs at build)", runs: false)
@@ -43,7 +43,7 @@ extension NodeWork {
                     plans[i] = NodePlan(stale: true, reason: "stale: \(error)", runs: false)
                 }
             case .model:
-                let m = project.model(named: node.name)!
+                let m = compiled.model(named: node.name)!
                 switch m.kind {
                 case .sql(let sql, _):
                     var h = FingerprintHasher()
@@ -64,11 +64,11 @@ extension NodeWork {
                     h.add("kind", "model.local_merge")
                     h.add("sql", sql)
                     for j in graph.needs[i] { h.add("in", outputs[j] ?? .zero) }
-                    let paths = refs.compactMap { project.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }.map { mergeTablePath(merge: m.name, upstream: $0.name) }
+                    let paths = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }.map { mergeTablePath(merge: m.name, upstream: $0.name) }
                     decidePlan(i, name: m.name, key: h.finalize(), maxAge: m.maxAge) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
                 }
             case .trace:
-                let t = project.trace(named: node.name)!
+                let t = compiled.trace(named: node.name)!
                 guard let q = compiled.queries[t.name], let model = graph.needs[i].first, let upstream = outputs[model] else { continue }
                 var h = FingerprintHasher()
                 h.add("kind", "trace")

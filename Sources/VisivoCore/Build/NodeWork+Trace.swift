@@ -15,9 +15,9 @@ extension NodeWork {
     }
 
     func maxAge(of t: Trace) -> Duration? {
-        guard let m = project.model(named: t.model.name) else { return nil }
+        guard let m = compiled.model(named: t.model.name) else { return nil }
         if let a = m.maxAge { return a }
-        if case .source(let s)? = compiled.targets[t.name] { return project.source(named: s)?.maxAge }
+        if case .source(let s)? = compiled.targets[t.name] { return compiled.source(named: s)?.maxAge }
         return nil
     }
 
@@ -77,14 +77,14 @@ extension NodeWork {
 
     /// A connection to the SQLite data a CSV-script or local-merge model materialised.
     func modelDatabase(_ name: String) throws -> SQLiteDatabase {
-        guard let m = project.model(named: name) else { throw NodeFailure(message: "no model named '\(name)'") }
+        guard let m = compiled.model(named: name) else { throw NodeFailure(message: "no model named '\(name)'") }
         switch m.kind {
         case .csvScript:
             return try SQLiteDatabase(path: csvDatabasePath(name), label: name)
         case .localMerge(let refs, _):
             let db = try SQLiteDatabase(path: ":memory:", label: name, writable: true)
             for r in refs {
-                guard let up = project.model(named: r.name) else { continue }
+                guard let up = compiled.model(named: r.name) else { continue }
                 if case .csvScript = up.kind {
                     try db.attach(path: csvDatabasePath(up.name), as: up.name)
                 } else {

@@ -34,6 +34,8 @@ final class NodeWork: Sendable {
         var oldestReused: Date?
     }
     let shared = Mutex(Shared())
+    /// Set during the first pass (single-threaded): only settle nodes already in place.
+    let inPlaceOnly = Atomic<Bool>(false)
 
     init(compiled: CompiledProject, options: BuildOptions, cache: any CacheStore, pool: ConnectionPool, scripts: ScriptRunner) {
         self.compiled = compiled
@@ -92,31 +94,55 @@ final class NodeWork: Sendable {
 
     /// Brings node `i` up to date. Runs on a worker thread.
     func process(_ i: Int) -> Result<NodeResult, NodeFailure> {
-        let node = graph.nodes[i]
         do {
-            let result: NodeResult
-            switch node.kind {
-            case .source: result = try processSource(project.source(named: node.name)!)
-            case .model: result = try processModel(i, project.model(named: node.name)!)
-            case .trace: result = try processTrace(i, project.trace(named: node.name)!)
-            case .chart, .table, .selector, .dashboard:
-                var h = FingerprintHasher()
-                h.add("kind", node.kind.rawValue)
-                for j in graph.needs[i] { h.add("in", input(j) ?? Fingerprint.zero) }
-                result = NodeResult(status: .checked, output: h.finalize())
-            }
-            shared.withLock { $0.outputs[i] = result.output }
-            return .success(result)
-        } catch let f as NodeFailure {
-            recordFailure(node.name)
-            return .failure(f)
-        } catch let e as ConnectorError {
-            recordFailure(node.name)
-            return .failure(NodeFailure(message: e.description, cancelled: e.cancelled))
+            return .success(try bringUpToDate(i))
         } catch {
-            recordFailure(node.name)
-            return .failure(NodeFailure(message: "\(error)"))
+            return .failure(failure(i, error))
         }
+    }
+
+    /// The same, but only when that needs no query, no script and no cache read: the
+    /// build's first pass settles what is already in place on the calling thread.
+    /// Nil when the node has real work to do.
+    func processIfInPlace(_ i: Int) -> Result<NodeResult, NodeFailure>? {
+        inPlaceOnly.store(true, ordering: .relaxed)
+        defer { inPlaceOnly.store(false, ordering: .relaxed) }
+        do {
+            return .success(try bringUpToDate(i))
+        } catch is HasWork {
+            return nil
+        } catch {
+            return .failure(failure(i, error))
+        }
+    }
+
+    /// Thrown in the first pass by a node that must run or restore.
+    struct HasWork: Error {}
+
+    func failure(_ i: Int, _ error: any Error) -> NodeFailure {
+        recordFailure(graph.nodes[i].name)
+        switch error {
+        case let f as NodeFailure: return f
+        case let e as ConnectorError: return NodeFailure(message: e.description, cancelled: e.cancelled)
+        default: return NodeFailure(message: "\(error)")
+        }
+    }
+
+    func bringUpToDate(_ i: Int) throws -> NodeResult {
+        let node = graph.nodes[i]
+        let result: NodeResult
+        switch node.kind {
+        case .source: result = try processSource(compiled.source(named: node.name)!)
+        case .model: result = try processModel(i, compiled.model(named: node.name)!)
+        case .trace: result = try processTrace(i, compiled.trace(named: node.name)!)
+        case .chart, .table, .selector, .dashboard:
+            var h = FingerprintHasher()
+            h.add("kind", node.kind.rawValue)
+            for j in graph.needs[i] { h.add("in", input(j) ?? Fingerprint.zero) }
+            result = NodeResult(status: .checked, output: h.finalize())
+        }
+        shared.withLock { $0.outputs[i] = result.output }
+        return result
     }
 
     func recordFailure(_ name: String) {
@@ -142,7 +168,7 @@ final class NodeWork: Sendable {
             let path = ConnectionPool.resolve(s.database, in: project.directory)
             h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
             for a in s.attach {
-                let db = a.sourceName.flatMap { project.source(named: $0)?.database } ?? a.database
+                let db = a.sourceName.flatMap { compiled.source(named: $0)?.database } ?? a.database
                 h.add("attach", a.schemaName)
                 h.add("file", try shared.withLock { try $0.stat.hash(of: ConnectionPool.resolve(db, in: project.directory)) })
             }
@@ -153,6 +179,7 @@ final class NodeWork: Sendable {
             h.add("port", s.port ?? 0)
         }
         if let probeSQL = s.freshness, probe {
+            if inPlaceOnly.load(ordering: .relaxed) { throw HasWork() }
             var sink = HashingSink()
             try pool.with(s.name) { try $0.run(probeSQL, into: &sink) }
             h.add("probe", sink.hasher.finalize())

@@ -23,6 +23,8 @@ public struct Scheduler: Sendable {
     public private(set) var skipped: Set<Int> = []
     private var remaining: Int
     private var stopping = false
+    /// Nodes started by `start(_:)`; `next()` passes over them in the ready list.
+    private var startedOutOfOrder: Set<Int> = []
 
     /// `nodes`: the nodes to build; nodes outside it count as done.
     public init(needs: [[Int]], dependents: [[Int]], resource: [String?], limits: [String: Int], threads: Int, nodes: Set<Int>) {
@@ -40,12 +42,19 @@ public struct Scheduler: Sendable {
     /// True when every node has finished or been skipped (and nothing runs).
     public var isDone: Bool { remaining == 0 || (stopping && running == 0) }
 
+    /// True when some node is ready to start (it may still wait for its source's limit).
+    public var hasReady: Bool { ready[readyHead...].contains { !startedOutOfOrder.contains($0) } }
+
     /// The next node to start, or nil when none may start now. Marks it running.
     public mutating func next() -> Int? {
         guard !stopping, running < threads else { return nil }
         var i = readyHead
         while i < ready.count {
             let node = ready[i]
+            if startedOutOfOrder.contains(node) {
+                if i == readyHead { readyHead += 1 } else { ready.remove(at: i) }
+                continue
+            }
             if let r = resource[node], inUse[r, default: 0] >= limits[r, default: threads] {
                 i += 1
                 continue
@@ -83,6 +92,33 @@ public struct Scheduler: Sendable {
             }
         }
         return newlySkipped
+    }
+
+    /// Starts a specific ready node (the build's first pass settles nodes in order).
+    /// False when the node is not ready or its source is at its limit.
+    public mutating func start(_ node: Int) -> Bool {
+        guard !stopping, included[node], finished[node] == nil, !skipped.contains(node), waitingOn[node] == 0,
+              !startedOutOfOrder.contains(node), running < threads else { return false }
+        if let r = resource[node], inUse[r, default: 0] >= limits[r, default: threads] { return false }
+        if let r = resource[node] { inUse[r, default: 0] += 1 }
+        startedOutOfOrder.insert(node)
+        running += 1
+        return true
+    }
+
+    /// Drops from the ready list what the first pass already finished; call when
+    /// nothing is running.
+    public mutating func compact() {
+        ready = ready[readyHead...].filter { !startedOutOfOrder.contains($0) && finished[$0] == nil && !skipped.contains($0) }
+        readyHead = 0
+        startedOutOfOrder.removeAll()
+    }
+
+    /// Undoes `start(_:)` for a node that turned out to have work: it goes back to the ready list.
+    public mutating func unstart(_ node: Int) {
+        startedOutOfOrder.remove(node)
+        running -= 1
+        if let r = resource[node] { inUse[r, default: 1] -= 1 }
     }
 
     /// Stops handing out work (Ctrl-C); running nodes still report.

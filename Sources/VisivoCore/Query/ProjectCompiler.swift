@@ -21,6 +21,14 @@ public struct CompiledProject: Sendable {
     public var queries: [String: TraceQuery]
     public var targets: [String: QueryTarget]
     public var warnings: [String]
+    /// Position of each object in its list, by name (lookups in large projects are O(1)).
+    private let sourceIndex: [String: Int]
+    private let modelIndex: [String: Int]
+    private let traceIndex: [String: Int]
+
+    public func source(named name: String) -> Source? { sourceIndex[name].map { project.sources[$0] } }
+    public func model(named name: String) -> Model? { modelIndex[name].map { project.models[$0] } }
+    public func trace(named name: String) -> Trace? { traceIndex[name].map { project.traces[$0] } }
 
     public init(_ project: Project) {
         self.project = project
@@ -28,6 +36,15 @@ public struct CompiledProject: Sendable {
         var queries: [String: TraceQuery] = [:]
         var targets: [String: QueryTarget] = [:]
         var warnings: [String] = []
+        func index<T>(_ items: [T], _ name: (T) -> String) -> [String: Int] {
+            var out: [String: Int] = [:]
+            out.reserveCapacity(items.count)
+            for (i, x) in items.enumerated() where out[name(x)] == nil { out[name(x)] = i }
+            return out
+        }
+        sourceIndex = index(project.sources, \.name)
+        modelIndex = index(project.models, \.name)
+        traceIndex = index(project.traces, \.name)
         var models: [String: Model] = [:]
         for m in project.models { models[m.name] = m }
         var sources: [String: Source] = [:]

@@ -10,10 +10,13 @@ public enum AtomicFile {
 
     /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
     public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         let tmp = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == ENOENT {
+            // The folder is missing: make it (and its parents), then try once more.
+            makeDirectories((path as NSString).deletingLastPathComponent)
+            fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        }
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
         var ok = true
         let array = Array(bytes)
@@ -36,6 +39,25 @@ public enum AtomicFile {
             unlink(tmp)
             throw WriteError(path: path, reason: String(cString: strerror(e)))
         }
+    }
+
+    /// `mkdir -p` with plain system calls.
+    static func makeDirectories(_ dir: String) {
+        guard !dir.isEmpty, mkdir(dir, 0o755) != 0, errno == ENOENT else { return }
+        makeDirectories((dir as NSString).deletingLastPathComponent)
+        mkdir(dir, 0o755)
+    }
+
+    /// Writes `text` unless the file already holds exactly it; true when it wrote.
+    @discardableResult
+    public static func writeIfDifferent(_ text: String, to path: String) throws -> Bool {
+        let bytes = Array(text.utf8)
+        var st = stat()
+        if stat(path, &st) == 0, Int(st.st_size) == bytes.count, let existing = FileManager.default.contents(atPath: path), existing.elementsEqual(bytes) {
+            return false
+        }
+        try write(bytes, to: path)
+        return true
     }
 
     public static func write(_ text: String, to path: String) throws {
