@@ -11,6 +11,42 @@ public struct BuildState: Codable, Sendable, Equatable {
     }
 
     public struct NodeRecord: Codable, Sendable, Equatable {
+        /// Reads one record; nil when a field is missing or of the wrong type.
+        init?(json: JSONValue) {
+            guard case .string(let fp)? = json["fingerprint"], case .string(let status)? = json["status"],
+                  case .number(let d)? = json["durationMs"], let duration = Int(d) else { return nil }
+            self.init(fingerprint: fp, status: status, durationMs: duration)
+            switch json["rows"] {
+            case .number(let n)?: guard let r = Int(n) else { return nil }; rows = r
+            case .null?, nil: break
+            default: return nil
+            }
+            switch json["queriedAt"] {
+            case .string(let t)?: guard let date = ISODate.parse(t) else { return nil }; queriedAt = date
+            case .null?, nil: break
+            default: return nil
+            }
+            switch json["outputHash"] {
+            case .string(let h)?: outputHash = h
+            case .null?, nil: break
+            default: return nil
+            }
+        }
+
+        func write(to text: inout String) {
+            text += "{\n      \"durationMs\" : \(durationMs),\n      \"fingerprint\" : "
+            JSONValue.writeString(fingerprint, to: &text)
+            if let outputHash {
+                text += ",\n      \"outputHash\" : "
+                JSONValue.writeString(outputHash, to: &text)
+            }
+            if let queriedAt { text += ",\n      \"queriedAt\" : \"\(ISODate.format(queriedAt))\"" }
+            if let rows { text += ",\n      \"rows\" : \(rows)" }
+            text += ",\n      \"status\" : "
+            JSONValue.writeString(status, to: &text)
+            text += "\n    }"
+        }
+
         public static let built = "built"
         public static let reused = "reused"
         public static let failed = "failed"
@@ -46,20 +82,32 @@ public struct BuildState: Codable, Sendable, Equatable {
     /// Reads the state file. A missing, unreadable or garbled file gives an empty state:
     /// the worst outcome is a full rebuild.
     public static func load(from path: String) -> BuildState {
-        guard let data = FileManager.default.contents(atPath: path) else { return BuildState() }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return (try? decoder.decode(BuildState.self, from: data)) ?? BuildState()
+        guard let data = FileManager.default.contents(atPath: path),
+              let json = try? JSONParser.parse([UInt8](data)),
+              case .object(let members)? = json["nodes"] else { return BuildState() }
+        var nodes: [String: NodeRecord] = [:]
+        nodes.reserveCapacity(members.count)
+        for m in members {
+            guard let r = NodeRecord(json: m.value) else { return BuildState() }
+            nodes[m.key] = r
+        }
+        return BuildState(nodes: nodes)
     }
 
     /// Writes the state as JSON (sorted keys) to a temporary file beside `path`, then renames
     /// it into place, so a crash never leaves a half-written state file.
     public func save(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        var data = try encoder.encode(self)
-        data.append(0x0A)
+        // Written by hand (sorted keys, JSONEncoder's pretty layout): Codable is far too
+        // slow for the 10,000-node projects a no-op build must get through in milliseconds.
+        var text = "{\n  \"nodes\" : {"
+        for (i, name) in nodes.keys.sorted().enumerated() {
+            text += i == 0 ? "\n    " : ",\n    "
+            JSONValue.writeString(name, to: &text)
+            text += " : "
+            nodes[name]!.write(to: &text)
+        }
+        text += nodes.isEmpty ? "\n\n  }\n}\n" : "\n  }\n}\n"
+        let data = Data(text.utf8)
 
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
@@ -84,5 +132,46 @@ public enum BuildStateError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .cannotReplace(path, reason): return "cannot write build state \(path): \(reason)"
         }
+    }
+}
+
+/// ISO-8601 UTC timestamps to whole seconds (`2023-11-14T22:13:20Z`), without Foundation's formatters.
+enum ISODate {
+    static func format(_ date: Date) -> String {
+        let secs = Int64(date.timeIntervalSince1970.rounded(.down))
+        var days = secs / 86400
+        var rem = secs % 86400
+        if rem < 0 { rem += 86400; days -= 1 }
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+    }
+
+    static func parse(_ s: String) -> Date? {
+        let b = Array(s.utf8)
+        guard b.count == 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 90 else { return nil }
+        func num(_ r: Range<Int>) -> Int64? {
+            var v: Int64 = 0
+            for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int64(b[i] - 48) }
+            return v
+        }
+        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), let hh = num(11..<13), let mm = num(14..<16), let ss = num(17..<19),
+              (1...12).contains(m), (1...31).contains(d), hh < 24, mm < 60, ss < 61 else { return nil }
+        let yy = m <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146097 + doe - 719468
+        return Date(timeIntervalSince1970: TimeInterval(days * 86400 + hh * 3600 + mm * 60 + ss))
     }
 }

@@ -10,6 +10,8 @@ public struct FileStatCache: Codable, Sendable {
         var hash: String
     }
     private var entries: [String: Entry] = [:]
+    /// True once something was recorded since loading (saving is skipped otherwise).
+    private(set) var changed = false
 
     public init() {}
 
@@ -31,6 +33,7 @@ public struct FileStatCache: Codable, Sendable {
         }
         let fp = try FingerprintHasher.hashFile(at: path)
         entries[path] = Entry(size: st.size, mtimeNs: st.mtimeNs, inode: st.inode, hash: fp.hex)
+        changed = true
         return fp
     }
 
@@ -43,17 +46,47 @@ public struct FileStatCache: Codable, Sendable {
     /// Records a file just written with content hash `hash`.
     public mutating func record(_ path: String, hash: String) {
         guard let st = Self.fileStat(path) else { return }
-        entries[path] = Entry(size: st.size, mtimeNs: st.mtimeNs, inode: st.inode, hash: hash)
+        let e = Entry(size: st.size, mtimeNs: st.mtimeNs, inode: st.inode, hash: hash)
+        if entries[path] != e { entries[path] = e; changed = true }
     }
 
+    /// Reads the cache: a line per file, `size mtime inode hash path`; anything unreadable is dropped.
     public static func load(from path: String) -> FileStatCache {
-        guard let data = FileManager.default.contents(atPath: path),
-              let c = try? JSONDecoder().decode(FileStatCache.self, from: data) else { return FileStatCache() }
+        var c = FileStatCache()
+        guard let data = FileManager.default.contents(atPath: path) else { return c }
+        let bytes = [UInt8](data)
+        c.entries.reserveCapacity(bytes.count / 100)
+        var i = 0
+        /// Reads a decimal number ending at a space.
+        func number() -> Int64? {
+            var v: Int64 = 0
+            var any = false
+            while i < bytes.count, bytes[i] != 0x20 {
+                guard bytes[i] >= 0x30, bytes[i] <= 0x39 else { return nil }
+                v = v &* 10 &+ Int64(bytes[i] - 0x30)
+                any = true
+                i += 1
+            }
+            i += 1
+            return any ? v : nil
+        }
+        while i < bytes.count {
+            let lineEnd = bytes[i...].firstIndex(of: 0x0A) ?? bytes.count
+            defer { i = lineEnd + 1 }
+            guard let size = number(), let mtime = number(), let inode = number(), i < lineEnd,
+                  let space = bytes[i..<lineEnd].firstIndex(of: 0x20) else { continue }
+            let hash = String(decoding: bytes[i..<space], as: UTF8.self)
+            let path = String(decoding: bytes[(space + 1)..<lineEnd], as: UTF8.self)
+            c.entries[path] = Entry(size: size, mtimeNs: mtime, inode: UInt64(inode), hash: hash)
+        }
         return c
     }
 
     public func save(to path: String) throws {
-        let data = try JSONEncoder().encode(self)
-        try AtomicFile.write([UInt8](data), to: path)
+        var text = ""
+        for (p, e) in entries where !p.contains("\n") {
+            text += "\(e.size) \(e.mtimeNs) \(e.inode) \(e.hash) \(p)\n"
+        }
+        try AtomicFile.write(Array(text.utf8), to: path)
     }
 }

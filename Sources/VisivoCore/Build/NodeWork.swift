@@ -60,17 +60,22 @@ final class NodeWork: Sendable {
         }
     }
 
+    /// Saves the state and the stat cache, each only when this build changed it.
     func saveState() {
-        let (state, stat) = shared.withLock { ($0.state, $0.stat) }
-        try? state.save(to: statePath)
-        try? stat.save(to: statCachePath)
+        let (state, previous, stat) = shared.withLock { ($0.state, $0.previous, $0.stat) }
+        if state != previous || !FileManager.default.fileExists(atPath: statePath) { try? state.save(to: statePath) }
+        if stat.changed || !FileManager.default.fileExists(atPath: statCachePath) { try? stat.save(to: statCachePath) }
     }
 
     func oldestReused() -> Date? { shared.withLock { $0.oldestReused } }
 
+    /// Writes target/project.json, unless it was written from these very files before.
     func writeProjectJSON() throws {
-        let text = ProjectJSON.render(project).serialized
-        try writeIfChanged(text, to: options.outputDirectory + "/project.json")
+        let path = options.outputDirectory + "/project.json"
+        let label = "project:" + project.contentHash
+        if !project.contentHash.isEmpty, shared.withLock({ $0.stat.isUnchanged(path, hash: label) }) { return }
+        try AtomicFile.write(Array(ProjectJSON.render(project).serialized.utf8), to: path)
+        shared.withLock { $0.stat.record(path, hash: label) }
     }
 
     /// Writes a text output unless the file on disk is, by its stat, already that text.

@@ -43,6 +43,9 @@ public struct ProjectLoader: Sendable {
         }
         diagnostics += decoder.diagnostics
         var project = decoder.project
+        var hasher = reader.contentHasher
+        hasher.add("source-override", sourceOverride ?? "")
+        project.contentHash = hasher.finalize().hex
         if let name = sourceOverride {
             if let s = project.source(named: name) {
                 project.defaults.sourceName = Ref(name, at: s.location)
@@ -80,6 +83,8 @@ struct FileReader {
         var file: String
         var root: YAMLNode
     }
+    /// A hash of every file as rendered, in reading order: equal hashes, equal projects.
+    var contentHasher = FingerprintHasher()
     let directory: String
     let template: Template
     var documents: [Document] = []
@@ -120,6 +125,8 @@ struct FileReader {
             return
         }
         documents.append(Document(file: name, root: root))
+        contentHasher.add("file", name)
+        contentHasher.add("text", rendered)
         guard let includes = root["includes"] else { return }
         guard let items = includes.sequence else {
             if !includes.isNull {

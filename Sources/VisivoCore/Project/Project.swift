@@ -32,6 +32,8 @@ public struct Project: Sendable {
     public var tables: [Table] = []
     public var selectors: [Selector] = []
     public var dashboards: [Dashboard] = []
+    /// A hash of the project's files as rendered (after templating).
+    public var contentHash = ""
     /// Alerts and destinations are read but not run.
     public var ignoredSections: [String] = []
 

@@ -19,49 +19,56 @@ enum SQLText {
         var text: Substring
     }
 
-    /// Splits SQL into words, quoted names, strings, numbers and symbols (whitespace and comments dropped).
+    /// Splits SQL into words, quoted names, strings, numbers and symbols (whitespace and
+    /// comments dropped). Works on UTF-8 bytes; any non-ASCII byte counts as a letter.
     static func tokens(_ sql: String) -> [Token] {
         var out: [Token] = []
-        let s = Substring(sql)
-        var i = s.startIndex
-        while i < s.endIndex {
-            let c = s[i]
-            if c.isWhitespace { i = s.index(after: i); continue }
-            if c == "-", s.index(after: i) < s.endIndex, s[s.index(after: i)] == "-" {
-                while i < s.endIndex, s[i] != "\n" { i = s.index(after: i) }
+        let u = sql.utf8
+        var i = u.startIndex
+        let end = u.endIndex
+        @inline(__always) func isWordByte(_ b: UInt8) -> Bool {
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F || b >= 0x80
+        }
+        @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        while i < end {
+            let c = u[i]
+            if c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D { i = u.index(after: i); continue }
+            let next = u.index(after: i)
+            if c == 0x2D, next < end, u[next] == 0x2D {  // -- comment
+                while i < end, u[i] != 0x0A { i = u.index(after: i) }
                 continue
             }
-            if c == "'" || c == "\"" || c == "`" {
-                var j = s.index(after: i)
-                while j < s.endIndex {
-                    if s[j] == c {
-                        let n = s.index(after: j)
-                        if n < s.endIndex, s[n] == c { j = s.index(after: n); continue }
+            if c == 0x27 || c == 0x22 || c == 0x60 {  // ' " `
+                var j = next
+                while j < end {
+                    if u[j] == c {
+                        let n = u.index(after: j)
+                        if n < end, u[n] == c { j = u.index(after: n); continue }
                         break
                     }
-                    j = s.index(after: j)
+                    j = u.index(after: j)
                 }
-                let end = j < s.endIndex ? s.index(after: j) : j
-                out.append(Token(kind: c == "'" ? .string : .quotedName, text: s[i..<end]))
-                i = end
+                let stop = j < end ? u.index(after: j) : j
+                out.append(Token(kind: c == 0x27 ? .string : .quotedName, text: sql[i..<stop]))
+                i = stop
                 continue
             }
-            if c.isLetter || c == "_" {
-                var j = i
-                while j < s.endIndex, s[j].isLetter || s[j].isNumber || s[j] == "_" || s[j] == "$" { j = s.index(after: j) }
-                out.append(Token(kind: .word, text: s[i..<j]))
+            if isWordByte(c) {
+                var j = next
+                while j < end, isWordByte(u[j]) || isDigit(u[j]) || u[j] == 0x24 { j = u.index(after: j) }
+                out.append(Token(kind: .word, text: sql[i..<j]))
                 i = j
                 continue
             }
-            if c.isNumber || (c == "." && s.index(after: i) < s.endIndex && s[s.index(after: i)].isNumber) {
+            if isDigit(c) || (c == 0x2E && next < end && isDigit(u[next])) {
                 var j = i
-                while j < s.endIndex, s[j].isNumber || s[j] == "." || s[j] == "e" || s[j] == "E" { j = s.index(after: j) }
-                out.append(Token(kind: .number, text: s[i..<j]))
+                while j < end, isDigit(u[j]) || u[j] == 0x2E || u[j] == 0x65 || u[j] == 0x45 { j = u.index(after: j) }
+                out.append(Token(kind: .number, text: sql[i..<j]))
                 i = j
                 continue
             }
-            out.append(Token(kind: .symbol, text: s[i...i]))
-            i = s.index(after: i)
+            out.append(Token(kind: .symbol, text: sql[i..<next]))
+            i = next
         }
         return out
     }
