@@ -25,11 +25,13 @@ let package = Package(
         // zlib: compression of cache objects.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // posix_spawn's chdir file action, which Swift's Glibc module does not expose.
+        .systemLibrary(name: "CSpawn"),
         // The whole engine: loading, graph, query compiler, connectors, build.
         .target(
             name: "VisivoCore",
             dependencies: [
-                "CYAML", "CSQLite", "CLibPQ", "CZlib",
+                "CYAML", "CSQLite", "CLibPQ", "CZlib", "CSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

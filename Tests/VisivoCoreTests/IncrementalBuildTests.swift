@@ -211,3 +211,30 @@ import Testing
         }
     }
 }
+
+@Suite struct CancellationTests {
+    /// Ctrl-C stops a running script and everything it started, and nothing is cached.
+    @Test func cancelStopsScriptsAndTheirChildren() throws {
+        try withTemporaryDirectory { dir in
+            try write(["project.visivo.yml": """
+                models:
+                  - name: slow
+                    args: [sh, -c, "sleep 30; echo a; echo 1"]
+                traces:
+                  - {name: t, model: ref(slow), props: {x: query(a)}}
+
+                """], in: dir)
+            let compiled = CompiledProject(try load(dir))
+            let engine = BuildEngine(compiled, options: BuildOptions(projectDirectory: dir))
+            let canceller = Thread { Thread.sleep(forTimeInterval: 0.5); engine.cancel() }
+            canceller.start()
+            let start = ContinuousClock.now
+            let summary = try engine.run(reporter: RecordingReporter())
+            #expect(ContinuousClock.now - start < .seconds(10))
+            #expect(summary.cancelled)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/target/t/data.json"))
+            let objects = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/.visivo/cache/objects")) ?? []
+            #expect(objects.filter { $0.count > 3 }.isEmpty)
+        }
+    }
+}

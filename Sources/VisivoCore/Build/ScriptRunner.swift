@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import Synchronization
 
@@ -23,44 +24,67 @@ public final class ScriptRunner: Sendable {
         guard let path = Self.resolve(program, in: directory) else {
             throw Failure(message: "cannot run '\(program)': no such program (looked in the project folder and PATH)", stderrTail: "")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = Array(args.dropFirst())
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errFile) }
-        let errHandle = try FileHandle(forWritingTo: errFile)
-        defer { try? errHandle.close() }
-        process.standardOutput = out
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw Failure(message: "cannot run '\(program)': \(error.localizedDescription)", stderrTail: "")
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-stderr-\(UUID().uuidString)").path
+        defer { unlink(errPath) }
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { throw Failure(message: "cannot run '\(program)': no pipe: \(String(cString: strerror(errno)))", stderrTail: "") }
+        let errFD = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let nullFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, nullFD, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errFD, 2)
+        visivo_spawn_addchdir(&actions, directory)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // Its own process group, so a cancel stops the script and everything it started.
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attr, 0)
+        let argv = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for e in env { free(e) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attr, argv, env)
+        close(pipe[1])
+        close(errFD)
+        close(nullFD)
+        guard rc == 0 else {
+            close(pipe[0])
+            throw Failure(message: "cannot run '\(program)': \(String(cString: strerror(rc)))", stderrTail: "")
         }
-        let pid = process.processIdentifier
         running.withLock { $0[pid] = true }
-        if cancelled.load(ordering: .relaxed) { kill(pid, SIGTERM) }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        if cancelled.load(ordering: .relaxed) { kill(-pid, SIGTERM) }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+            if n > 0 { output.append(contentsOf: buffer[0..<n]); continue }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        close(pipe[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         running.withLock { _ = $0.removeValue(forKey: pid) }
-        if process.terminationReason == .uncaughtSignal {
-            throw Failure(message: "'\(program)' was killed by signal \(process.terminationStatus)", stderrTail: Self.tail(errFile.path))
+        let signaled = (status & 0x7F) != 0 && (status & 0x7F) != 0x7F
+        if signaled {
+            throw Failure(message: "'\(program)' was killed by signal \(status & 0x7F)", stderrTail: Self.tail(errPath))
         }
-        if process.terminationStatus != 0 {
-            throw Failure(message: "'\(program)' exited with status \(process.terminationStatus)", stderrTail: Self.tail(errFile.path))
+        let exitCode = (status >> 8) & 0xFF
+        if exitCode != 0 {
+            throw Failure(message: "'\(program)' exited with status \(exitCode)", stderrTail: Self.tail(errPath))
         }
-        return [UInt8](data)
+        return output
     }
 
     /// Stops every running script (Ctrl-C).
     public func cancelAll() {
         cancelled.store(true, ordering: .relaxed)
-        running.withLock { for pid in $0.keys { kill(pid, SIGTERM) } }
+        running.withLock { for pid in $0.keys { kill(-pid, SIGTERM) } }
     }
 
     /// The last 20 lines of a file.
