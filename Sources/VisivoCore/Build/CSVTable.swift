@@ -144,26 +144,6 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Writes the table into a new SQLite file at `path` (replacing it atomically).
     public func write(toSQLite path: String, table: String, label: String) throws {
-        let tmp = path + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
-        do {
-            let db = try SQLiteDatabase(path: tmp, label: label, writable: true)
-            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-            let cols = zip(header, types).map { "\(SQLiteDatabase.quoteIdentifier($0)) \(Self.sqliteType($1))" }
-            try db.execute("CREATE TABLE \(SQLiteDatabase.quoteIdentifier(table)) (\(cols.joined(separator: ", ")))")
-            try db.execute("BEGIN")
-            let insert = try db.prepare("INSERT INTO \(SQLiteDatabase.quoteIdentifier(table)) VALUES (\(Array(repeating: "?", count: header.count).joined(separator: ",")))")
-            for r in rows {
-                try insert.bind(r)
-                _ = try insert.step()
-            }
-            try db.execute("COMMIT")
-        } catch {
-            unlink(tmp)
-            throw error
-        }
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw ConnectorError(source: label, message: "cannot move the model database into place at \(path)")
-        }
+        try SQLiteDatabase.writeTable(rows, columns: zip(header, types).map { ($0, Self.sqliteType($1)) }, table: table, to: path, label: label)
     }
 }

@@ -17,32 +17,22 @@ struct MergeTable: RowSink {
         self.rows = rows.map { if case .array(let r) = $0 { return r } else { return [] } }
     }
 
-    /// Writes the rows into table `model` of a new SQLite file.
+    /// Writes the rows into table `model` of a new SQLite file (columns untyped, as SQLite allows).
     func write(to path: String, label: String) throws {
-        let tmp = path + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
-        do {
-            let db = try SQLiteDatabase(path: tmp, label: label, writable: true)
-            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-            try db.execute("CREATE TABLE model (\(columns.map(SQLiteDatabase.quoteIdentifier).joined(separator: ", ")))")
-            try db.execute("BEGIN")
-            let insert = try db.prepare("INSERT INTO model VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ",")))")
-            for r in rows {
-                try insert.bind(r)
-                _ = try insert.step()
-            }
-            try db.execute("COMMIT")
-        } catch {
-            unlink(tmp)
-            throw error
-        }
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw ConnectorError(source: label, message: "cannot move \(path) into place")
-        }
+        try SQLiteDatabase.writeTable(rows, columns: columns.map { ($0, "") }, table: "model", to: path, label: label)
     }
 }
 
 extension NodeWork {
+    /// The key of a SQL or local-merge model: its SQL and what it reads.
+    static func modelKey(_ kind: String, sql: String, inputs: [Fingerprint]) -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("kind", kind)
+        h.add("sql", sql)
+        for fp in inputs { h.add("in", fp) }
+        return h.finalize()
+    }
+
     func mergeTablePath(merge: String, upstream: String) -> String {
         "\(options.outputDirectory)/\(merge)/\(upstream).sqlite"
     }
@@ -52,11 +42,7 @@ extension NodeWork {
     /// the hash of the copied data, so an unchanged upstream result reruns no trace.
     func processMergeModel(_ i: Int, _ m: Model, refs: [Ref]) throws -> NodeResult {
         guard case .localMerge(_, let sql) = m.kind else { throw NodeFailure(message: "internal error") }
-        var h = FingerprintHasher()
-        h.add("kind", "model.local_merge")
-        h.add("sql", sql)
-        for j in graph.needs[i] { h.add("in", input(j) ?? .zero) }
-        let key = h.finalize()
+        let key = Self.modelKey("model.local_merge", sql: sql, inputs: graph.needs[i].map { input($0) ?? .zero })
         let copied = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
         let paths = copied.map { mergeTablePath(merge: m.name, upstream: $0.name) }
 

@@ -46,11 +46,7 @@ extension NodeWork {
                 let m = compiled.model(named: node.name)!
                 switch m.kind {
                 case .sql(let sql, _):
-                    var h = FingerprintHasher()
-                    h.add("kind", "model.sql")
-                    h.add("sql", sql)
-                    for j in graph.needs[i] { h.add("in", outputs[j] ?? .zero) }
-                    outputs[i] = h.finalize()
+                    outputs[i] = Self.modelKey("model.sql", sql: sql, inputs: graph.needs[i].map { outputs[$0] ?? .zero })
                     plans[i] = NodePlan(stale: false, reason: "fresh", runs: false)
                 case .csvScript(let args, let table):
                     guard let key = try? csvKey(args, table: table) else {
@@ -60,23 +56,15 @@ extension NodeWork {
                     let path = csvDatabasePath(m.name)
                     decidePlan(i, name: m.name, key: key, maxAge: m.maxAge) { out in shared.withLock { $0.stat.isUnchanged(path, hash: out.hex) } }
                 case .localMerge(let refs, let sql):
-                    var h = FingerprintHasher()
-                    h.add("kind", "model.local_merge")
-                    h.add("sql", sql)
-                    for j in graph.needs[i] { h.add("in", outputs[j] ?? .zero) }
+                    let key = Self.modelKey("model.local_merge", sql: sql, inputs: graph.needs[i].map { outputs[$0] ?? .zero })
                     let paths = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }.map { mergeTablePath(merge: m.name, upstream: $0.name) }
-                    decidePlan(i, name: m.name, key: h.finalize(), maxAge: m.maxAge) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
+                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
                 }
             case .trace:
                 let t = compiled.trace(named: node.name)!
                 guard let q = compiled.queries[t.name], let model = graph.needs[i].first, let upstream = outputs[model] else { continue }
-                var h = FingerprintHasher()
-                h.add("kind", "trace")
-                h.add("dialect", q.dialect.kind.rawValue)
-                h.add("sql", q.sql)
-                h.add("in", upstream)
                 let dataPath = traceDirectory(t.name) + "/data.json"
-                decidePlan(i, name: t.name, key: h.finalize(), maxAge: maxAge(of: t)) { out in shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) } }
+                decidePlan(i, name: t.name, key: traceKey(q, upstream: upstream), maxAge: maxAge(of: t)) { out in shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) } }
             case .chart, .table, .selector, .dashboard:
                 outputs[i] = .zero
                 plans[i] = NodePlan(stale: false, reason: "fresh", runs: false)

@@ -4,8 +4,7 @@ extension NodeWork {
     func traceDirectory(_ name: String) -> String { "\(options.outputDirectory)/\(name)" }
 
     /// The compiled SQL, the connector's identity and the model's output fingerprint.
-    func traceKey(_ i: Int, _ q: TraceQuery) -> Fingerprint? {
-        guard let model = graph.needs[i].first, let upstream = input(model) else { return nil }
+    func traceKey(_ q: TraceQuery, upstream: Fingerprint) -> Fingerprint {
         var h = FingerprintHasher()
         h.add("kind", "trace")
         h.add("dialect", q.dialect.kind.rawValue)
@@ -22,9 +21,11 @@ extension NodeWork {
     }
 
     func processTrace(_ i: Int, _ t: Trace) throws -> NodeResult {
-        guard let q = compiled.queries[t.name], let target = compiled.targets[t.name], let key = traceKey(i, q) else {
+        guard let q = compiled.queries[t.name], let target = compiled.targets[t.name],
+              let model = graph.needs[i].first, let upstream = input(model) else {
             throw NodeFailure(message: "internal error: trace '\(t.name)' was not compiled")
         }
+        let key = traceKey(q, upstream: upstream)
         let dir = traceDirectory(t.name)
         let dataPath = dir + "/data.json"
         let queryPath = dir + "/query.sql"

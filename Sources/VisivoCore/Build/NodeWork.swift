@@ -197,11 +197,7 @@ final class NodeWork: Sendable {
     func processModel(_ i: Int, _ m: Model) throws -> NodeResult {
         switch m.kind {
         case .sql(let sql, _):
-            var h = FingerprintHasher()
-            h.add("kind", "model.sql")
-            h.add("sql", sql)
-            for j in graph.needs[i] { h.add("in", input(j) ?? .zero) }
-            return NodeResult(status: .checked, output: h.finalize())
+            return NodeResult(status: .checked, output: Self.modelKey("model.sql", sql: sql, inputs: graph.needs[i].map { input($0) ?? .zero }))
         case .csvScript(let args, let table):
             return try processCSVModel(i, m, args: args, table: table)
         case .localMerge(let refs, _):

@@ -75,6 +75,32 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
 
     public func cancel() { sqlite3_interrupt(handle) }
 
+    /// Writes `rows` as table `table` of a new database file at `path`, replacing any file
+    /// there atomically (built beside it, then renamed). Columns are `(name, SQL type)`.
+    public static func writeTable(_ rows: [[JSONValue]], columns: [(String, String)], table: String, to path: String, label: String) throws {
+        let tmp = path + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            let db = try SQLiteDatabase(path: tmp, label: label, writable: true)
+            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            let defs = columns.map { ($0.1.isEmpty ? quoteIdentifier($0.0) : "\(quoteIdentifier($0.0)) \($0.1)") }
+            try db.execute("CREATE TABLE \(quoteIdentifier(table)) (\(defs.joined(separator: ", ")))")
+            try db.execute("BEGIN")
+            let insert = try db.prepare("INSERT INTO \(quoteIdentifier(table)) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ",")))")
+            for r in rows {
+                try insert.bind(r)
+                _ = try insert.step()
+            }
+            try db.execute("COMMIT")
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw ConnectorError(source: label, message: "cannot move the database into place at \(path)")
+        }
+    }
+
     /// `"name"` with inner quotes doubled.
     public static func quoteIdentifier(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
