@@ -28,10 +28,10 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR). Keep it between CI runs.", valueName: "dir"))
     var cacheDir: String?
 
-    @Flag(name: .long, help: "Rerun every query and script, ignoring cached results.")
+    @Flag(name: .long, help: "Rerun every query and script, ignoring cached results. `--refresh SOURCE` reruns only what reads SOURCE.")
     var refresh = false
 
-    @Option(name: .customLong("refresh-source"), help: ArgumentHelp("Rerun only what reads this source (repeatable). `--refresh SOURCE` works too.", valueName: "source"))
+    @Option(name: .customLong("refresh-source"), help: ArgumentHelp("Rerun only what reads this source (repeatable); the same as `--refresh SOURCE`.", valueName: "source"))
     var refreshSources: [String] = []
 
     @Flag(name: .long, help: "Print what would run and why, then stop (like make -n).")

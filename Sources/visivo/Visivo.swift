@@ -17,6 +17,22 @@ struct Visivo: ParsableCommand {
     )
 }
 
+extension Visivo {
+    /// `visivo build --refresh SOURCE`: a value after `--refresh` (build takes no
+    /// positional arguments) names a source, as `--refresh-source SOURCE` does.
+    static func main() {
+        var args = Array(CommandLine.arguments.dropFirst())
+        if let command = args.first, command == "build" || command == "run" {
+            var i = 1
+            while i < args.count - 1 {
+                if args[i] == "--refresh", !args[i + 1].hasPrefix("-") { args[i] = "--refresh-source" }
+                i += 1
+            }
+        }
+        main(args)
+    }
+}
+
 /// Options every command that reads a project shares.
 struct ProjectOptions: ParsableArguments {
     @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The folder holding project.visivo.yml.", valueName: "dir"))

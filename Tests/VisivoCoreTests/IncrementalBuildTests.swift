@@ -212,6 +212,38 @@ import Testing
     }
 }
 
+@Suite struct MergeFreshnessTests {
+    /// A local merge attaches CSV-script models as they are: when their data changes, the
+    /// traces on the merge must run again, even though the copied SQL rows did not change.
+    @Test func csvInputOfAMergeChangesItsTraces() throws {
+        try withTemporaryDirectory { dir in
+            try write([
+                "project.visivo.yml": """
+                    sources: [{name: db, type: sqlite, database: db.sqlite}]
+                    defaults: {source_name: db}
+                    models:
+                      - {name: people, sql: select * from people}
+                      - {name: teams, table_name: teams, args: [cat, teams.csv]}
+                      - name: merged
+                        models: [ref(people), ref(teams)]
+                        sql: select p.name, t.label from people.model p join teams.teams t on t.id = p.team
+                    traces:
+                      - {name: roster, model: ref(merged), props: {x: query(name), y: query(label)}}
+
+                    """,
+                "teams.csv": "id,label\n1,red\n",
+            ], in: dir)
+            try makeSQLite(dir + "/db.sqlite", "create table people(name text, team int); insert into people values ('ann', 1);")
+            try build(dir)
+            #expect(readText(dir + "/target/roster/data.json") == #"{"roster":{"props.x":["ann"],"props.y":["red"]}}"#)
+            try write(["teams.csv": "id,label\n1,blue\n"], in: dir)
+            let (_, r) = try build(dir)
+            #expect(r.names(with: .built) == ["teams", "merged", "roster"])
+            #expect(readText(dir + "/target/roster/data.json") == #"{"roster":{"props.x":["ann"],"props.y":["blue"]}}"#)
+        }
+    }
+}
+
 @Suite struct CancellationTests {
     /// Ctrl-C stops a running script and everything it started, and nothing is cached.
     @Test func cancelStopsScriptsAndTheirChildren() throws {

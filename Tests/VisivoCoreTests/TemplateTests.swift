@@ -21,6 +21,12 @@ import Testing
 
     @Test func rawPassesThrough() {
         #expect(render("a: {% raw %}{{ not_a_var }}{% endraw %}").0 == "a: {{ not_a_var }}")
+        #expect(render("a: {%- raw -%}{{ x }}{%- endraw -%}").0 == "a: {{ x }}")
+    }
+
+    @Test func yamlMergeKeysLetWrittenKeysWin() throws {
+        let root = try YAMLParser.parse("base: &b {type: sqlite, database: a.db}\nsrc:\n  <<: *b\n  database: b.db\n", file: "f.yml")
+        #expect(root["src"]?.json == .object([("type", .string("sqlite")), ("database", .string("b.db"))]))
     }
 
     @Test func unknownExpressionIsAnError() {
@@ -28,8 +34,8 @@ import Testing
     }
 
     @Test func dotEnvFile() throws {
-        let vars = Template.parseDotEnv("# c\nA=1\nexport B=\"two words\"\nC='x' \nD=y # note\n")
-        #expect(vars == ["A": "1", "B": "two words", "C": "x", "D": "y"])
+        let vars = Template.parseDotEnv("# c\nA=1\nexport B=\"two words\"\nC='x' \nD=y # note\nE=\"e\" # note\n")
+        #expect(vars == ["A": "1", "B": "two words", "C": "x", "D": "y", "E": "e"])
     }
 
     @Test func environmentWinsOverDotEnv() throws {

@@ -80,6 +80,13 @@ import Testing
         let q = try compile("  - {name: t, model: ref(m), columns: {total: sum(v), flag: a > 1}, props: {x: column(total)}, order_by: ['column(total) desc'], filters: ['column(flag)']}")
         #expect(q.sql.contains("    ORDER BY\n        sum(v) desc"))
         #expect(q.sql.contains("    WHERE\n        a > 1"))
+        let inside = try compile("  - {name: t, model: ref(m), columns: {total: sum(v)}, props: {x: query(a)}, filters: ['query(column(total) > 2)']}")
+        #expect(inside.sql.contains("        HAVING\n            (sum(v)) > 2"))
+    }
+
+    @Test func unknownColumnInsideAFilterIsReported() throws {
+        let d = try diagnostics(["project.visivo.yml": "sources: [{name: db, type: sqlite, database: x}]\ndefaults: {source_name: db}\nmodels: [{name: m, sql: select 1}]\ntraces:\n  - name: t\n    model: ref(m)\n    filters: ['query(column(nope) > 1)']\n"])
+        #expect(d == ["project.visivo.yml:7:15: error: column(nope) in filters of trace 't' names no entry of its 'columns'"])
     }
 
     @Test func aggregateDetectionPerDialect() {

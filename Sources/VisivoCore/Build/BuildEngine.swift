@@ -64,6 +64,7 @@ public final class BuildEngine: Sendable {
         let started = ContinuousClock.now
         let lock = try BuildLock(path: options.stateDirectory + "/build.lock")
         defer { lock.release() }
+        work.sweepScratch()
         work.loadState()
         for w in compiled.warnings { reporter.warning(w) }
         try work.writeProjectJSON()
@@ -90,6 +91,10 @@ public final class BuildEngine: Sendable {
         var summary = run.summary
         summary.cancelled = summary.cancelled || cancelFlag.load(ordering: .relaxed)
         summary.oldestReused = work.oldestReused()
+        // A corrupt cache object was a miss and has been rebuilt; say so once.
+        if let files = cache as? FileCache {
+            for problem in files.problems { reporter.warning("cache: \(problem)") }
+        }
         work.saveState()
         summary.wallTime = ContinuousClock.now - started
         return summary

@@ -128,7 +128,9 @@ extension NodeWork {
         h.add("kind", "model.csv")
         for a in args { h.add("arg", a) }
         h.add("table", table)
-        for a in args.dropFirst() where !a.contains("\n") {
+        // Every argument naming a file counts by its content: the data a script reads, and
+        // the script itself when it is named by a path (`./make.sh`, `python make.py`).
+        for (n, a) in args.enumerated() where !a.contains("\n") && (n > 0 || a.contains("/")) {
             let path = ConnectionPool.resolve(a, in: project.directory)
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue {
@@ -150,7 +152,7 @@ extension NodeWork {
                 throw NodeFailure(message: "CSV-script model '\(m.name)': \(error)")
             }
             try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
-            try parsed.write(toSQLite: path, table: table, label: m.name)
+            try parsed.write(toSQLite: path, table: table, label: m.name, scratch: scratchDirectory)
             shared.withLock { $0.stat.record(path, hash: out.hex) }
             return out
         }

@@ -18,8 +18,8 @@ struct MergeTable: RowSink {
     }
 
     /// Writes the rows into table `model` of a new SQLite file (columns untyped, as SQLite allows).
-    func write(to path: String, label: String) throws {
-        try SQLiteDatabase.writeTable(rows, columns: columns.map { ($0, "") }, table: "model", to: path, label: label)
+    func write(to path: String, label: String, scratch: String?) throws {
+        try SQLiteDatabase.writeTable(rows, columns: columns.map { ($0, "") }, table: "model", to: path, label: label, scratch: scratch)
     }
 }
 
@@ -30,6 +30,15 @@ extension NodeWork {
         h.add("kind", kind)
         h.add("sql", sql)
         for fp in inputs { h.add("in", fp) }
+        return h.finalize()
+    }
+
+    /// What a local merge hands on: the rows it copied and the outputs of the CSV-script
+    /// models it attaches as they are (their data is not in the copied rows).
+    static func mergeOutput(body: [UInt8], attached: [Fingerprint]) -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("copied", hash(body))
+        for fp in attached { h.add("attached", fp) }
         return h.finalize()
     }
 
@@ -46,8 +55,9 @@ extension NodeWork {
         let copied = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
         let paths = copied.map { mergeTablePath(merge: m.name, upstream: $0.name) }
 
+        let attachedInputs = graph.needs[i].filter { graph.nodes[$0].type == "csv_script" }.map { input($0) ?? .zero }
         func materialise(_ body: [UInt8]) throws -> Fingerprint {
-            let out = Self.hash(body)
+            let out = Self.mergeOutput(body: body, attached: attachedInputs)
             guard case .object(let members)? = try? JSONParser.parse(body) else {
                 throw NodeFailure(message: "cached merge data of '\(m.name)' is unreadable")
             }
@@ -55,7 +65,7 @@ extension NodeWork {
             for member in members {
                 guard let table = MergeTable(member.value) else { continue }
                 let path = mergeTablePath(merge: m.name, upstream: member.key)
-                try table.write(to: path, label: m.name)
+                try table.write(to: path, label: m.name, scratch: scratchDirectory)
                 shared.withLock { $0.stat.record(path, hash: out.hex) }
             }
             return out

@@ -7,7 +7,7 @@ extension NodeWork {
         loadState()
         var plans: [Int: NodePlan] = [:]
         var outputs: [Int: Fingerprint] = [:]
-        func decidePlan(_ i: Int, name: String, key: Fingerprint, maxAge: Duration?, intact: (Fingerprint) -> Bool) {
+        func decidePlan(_ i: Int, name: String, key: Fingerprint, maxAge: Duration?, outputOf: ([UInt8]) -> Fingerprint = { Self.hash($0) }, intact: (Fingerprint) -> Bool) {
             switch decide(name: name, key: key, maxAge: maxAge, refresh: refreshes(i), intact: intact, peek: true) {
             case .inPlace(let out, _):
                 outputs[i] = out
@@ -18,7 +18,7 @@ extension NodeWork {
                     outputs[i] = out
                 } else if let data = cache.load(key), let cached = CachedResult(decoding: data) {
                     // A restored result's output is the hash of its bytes; dependents build on it.
-                    outputs[i] = Self.hash(cached.body)
+                    outputs[i] = outputOf(cached.body)
                 }
                 plans[i] = NodePlan(stale: false, reason: "fresh (restored from cache)", runs: true)
             case .run(let why):
@@ -37,8 +37,14 @@ extension NodeWork {
             case .source:
                 let s = compiled.source(named: node.name)!
                 do {
-                    outputs[i] = try sourceFingerprint(s, probe: false)
-                    plans[i] = NodePlan(stale: false, reason: s.freshness == nil ? "fresh" : "fresh (freshness probe runs at build)", runs: false)
+                    let fp = try sourceFingerprint(s, probe: false)
+                    if s.freshness == nil {
+                        outputs[i] = fp
+                        plans[i] = NodePlan(stale: false, reason: "fresh", runs: false)
+                    } else {
+                        // What reads it is known only once the probe has answered.
+                        plans[i] = NodePlan(stale: true, reason: "stale until its freshness probe runs", runs: false)
+                    }
                 } catch {
                     plans[i] = NodePlan(stale: true, reason: "stale: \(error)", runs: false)
                 }
@@ -58,7 +64,8 @@ extension NodeWork {
                 case .localMerge(let refs, let sql):
                     let key = Self.modelKey("model.local_merge", sql: sql, inputs: graph.needs[i].map { outputs[$0] ?? .zero })
                     let paths = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }.map { mergeTablePath(merge: m.name, upstream: $0.name) }
-                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
+                    let attached = graph.needs[i].filter { graph.nodes[$0].type == "csv_script" }.map { outputs[$0] ?? .zero }
+                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge, outputOf: { Self.mergeOutput(body: $0, attached: attached) }) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
                 }
             case .trace:
                 let t = compiled.trace(named: node.name)!

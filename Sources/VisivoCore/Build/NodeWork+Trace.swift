@@ -33,7 +33,7 @@ extension NodeWork {
         var note: String? = nil
         func write(_ bytes: [UInt8]) throws -> Fingerprint {
             let out = Self.hash(bytes)
-            try AtomicFile.write(bytes, to: dataPath)
+            try AtomicFile.write(bytes, to: dataPath, scratch: scratchDirectory)
             shared.withLock { $0.stat.record(dataPath, hash: out.hex) }
             return out
         }
@@ -63,7 +63,7 @@ extension NodeWork {
                 if sink.droppedNullCohort > 0 {
                     note = "dropped \(sink.droppedNullCohort) row\(sink.droppedNullCohort == 1 ? "" : "s") whose cohort_on is NULL"
                 }
-                let bytes = Array(sink.json().utf8)
+                let bytes = sink.finish()
                 let out = try write(bytes)
                 return (CachedResult(queriedAt: queriedAt, rows: sink.rows, body: bytes), out)
             })

@@ -48,6 +48,15 @@ final class NodeWork: Sendable {
     var graph: ProjectGraph { compiled.graph }
     var project: Project { compiled.project }
     var statePath: String { options.stateDirectory + "/state" }
+    /// Where outputs are written before being renamed into place; emptied at the start
+    /// of every build, so a killed build leaves no half-written file behind for long.
+    var scratchDirectory: String { options.outputDirectory + "/.tmp" }
+
+    /// Deletes what a killed build left in the scratch folder (called under the build lock).
+    func sweepScratch() {
+        guard let leftovers = try? FileManager.default.contentsOfDirectory(atPath: scratchDirectory) else { return }
+        for f in leftovers { unlink(scratchDirectory + "/" + f) }
+    }
     var statCachePath: String { options.stateDirectory + "/filestat" }
 
     func loadState() {
@@ -74,7 +83,7 @@ final class NodeWork: Sendable {
         let path = options.outputDirectory + "/project.json"
         let label = "project:" + project.contentHash
         if !project.contentHash.isEmpty, shared.withLock({ $0.stat.isUnchanged(path, hash: label) }) { return }
-        try AtomicFile.write(Array(ProjectJSON.render(project).serialized.utf8), to: path)
+        try AtomicFile.write(Array(ProjectJSON.render(project).serialized.utf8), to: path, scratch: scratchDirectory)
         shared.withLock { $0.stat.record(path, hash: label) }
     }
 
@@ -83,7 +92,7 @@ final class NodeWork: Sendable {
         let bytes = Array(text.utf8)
         let hash = Self.hash(bytes).hex
         if shared.withLock({ $0.stat.isUnchanged(path, hash: hash) }) { return }
-        try AtomicFile.write(bytes, to: path)
+        try AtomicFile.write(bytes, to: path, scratch: scratchDirectory)
         shared.withLock { $0.stat.record(path, hash: hash) }
     }
 
@@ -172,6 +181,10 @@ final class NodeWork: Sendable {
         case .sqlite, .duckdb:
             let path = ConnectionPool.resolve(s.database, in: project.directory)
             h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
+            // Commits still in a write-ahead log are part of the data too.
+            if FileManager.default.fileExists(atPath: path + "-wal") {
+                h.add("wal", try shared.withLock { try $0.stat.hash(of: path + "-wal") })
+            }
             for a in s.attach {
                 let db = a.sourceName.flatMap { compiled.source(named: $0)?.database } ?? a.database
                 h.add("attach", a.schemaName)

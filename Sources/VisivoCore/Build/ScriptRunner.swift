@@ -22,7 +22,8 @@ public final class ScriptRunner: Sendable {
     public func run(_ args: [String], in directory: String, environment: [String: String]? = nil) throws -> [UInt8] {
         guard let program = args.first else { throw Failure(message: "no program to run", stderrTail: "") }
         guard let path = Self.resolve(program, in: directory) else {
-            throw Failure(message: "cannot run '\(program)': no such program (looked in the project folder and PATH)", stderrTail: "")
+            let looked = program.contains("/") ? "relative to the project folder" : "on PATH; name a file in the project as ./\(program)"
+            throw Failure(message: "cannot run '\(program)': no such executable program (looked \(looked))", stderrTail: "")
         }
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-stderr-\(UUID().uuidString)").path
         defer { unlink(errPath) }

@@ -50,6 +50,35 @@ public struct TraceData: RowSink {
         }
     }
 
+    /// The `data.json` bytes, releasing each cohort's buffers as it goes, so a large
+    /// result is never held twice over.
+    public mutating func finish() -> [UInt8] {
+        var size = 2
+        for bufs in buffers.values { for b in bufs { size += b.utf8.count + 8 } }
+        var out: [UInt8] = []
+        out.reserveCapacity(size + cohortOrder.count * 16 + keys.count * cohortOrder.count * 24)
+        out.append(UInt8(ascii: "{"))
+        var head = ""
+        for (c, cohort) in cohortOrder.enumerated() {
+            head = c > 0 ? "," : ""
+            JSONValue.writeString(cohort, to: &head)
+            head += ":{"
+            out.append(contentsOf: head.utf8)
+            guard let bufs = buffers.removeValue(forKey: cohort) else { continue }
+            for (k, entry) in keys.enumerated() {
+                head = k > 0 ? "," : ""
+                JSONValue.writeString(entry.key, to: &head)
+                head += ":["
+                out.append(contentsOf: head.utf8)
+                out.append(contentsOf: bufs[k].utf8)
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     /// The `data.json` text.
     public func json() -> String {
         var out = "{"

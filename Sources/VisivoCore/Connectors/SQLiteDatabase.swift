@@ -77,8 +77,9 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
 
     /// Writes `rows` as table `table` of a new database file at `path`, replacing any file
     /// there atomically (built beside it, then renamed). Columns are `(name, SQL type)`.
-    public static func writeTable(_ rows: [[JSONValue]], columns: [(String, String)], table: String, to path: String, label: String) throws {
-        let tmp = path + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+    public static func writeTable(_ rows: [[JSONValue]], columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil) throws {
+        let tmp = AtomicFile.temporaryPath(for: path, in: scratch)
+        if let scratch { AtomicFile.makeDirectories(scratch) }
         do {
             let db = try SQLiteDatabase(path: tmp, label: label, writable: true)
             try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
@@ -95,7 +96,12 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
             unlink(tmp)
             throw error
         }
-        guard rename(tmp, path) == 0 else {
+        var renamed = rename(tmp, path) == 0
+        if !renamed && errno == ENOENT {
+            AtomicFile.makeDirectories((path as NSString).deletingLastPathComponent)
+            renamed = rename(tmp, path) == 0
+        }
+        guard renamed else {
             unlink(tmp)
             throw ConnectorError(source: label, message: "cannot move the database into place at \(path)")
         }

@@ -9,6 +9,7 @@ public struct NodeSelector: Sendable {
         case noMatch(term: String, suggestion: String?)
         case badMethod(String)
         case unterminatedQuote(String)
+        case badValue(method: String, value: String, known: String)
 
         public var description: String {
             switch self {
@@ -16,6 +17,8 @@ public struct NodeSelector: Sendable {
                 return "selector '\(term)' matches no node" + (near.map { " (did you mean '\($0)'?)" } ?? "")
             case .badMethod(let method):
                 return "unknown selector method '\(method):' (known: type, source, file, state)"
+            case .badValue(let method, let value, let known):
+                return "unknown value '\(value)' for selector method '\(method):' (known: \(known))"
             case .unterminatedQuote(let text):
                 return "unterminated quote in selector '\(text)'"
             }
@@ -137,7 +140,7 @@ public struct NodeSelector: Sendable {
                 if hit.isEmpty { throw .noMatch(term: original, suggestion: nil) }
                 return hit
             case "state":
-                guard value == "stale" || value == "fresh" else { throw .badMethod("state:\(value)") }
+                guard value == "stale" || value == "fresh" else { throw .badValue(method: "state", value: value, known: "stale, fresh") }
                 guard let isStale else { return value == "stale" ? all : [] }
                 return all.filter { isStale($0) == (value == "stale") }
             default:

@@ -96,14 +96,11 @@ enum ProjectValidator {
             }
         }
         visit(t.props, path: "props")
-        for o in t.orderBy {
-            if let ref = TraceQueryCompiler.parseColumnRef(o.value, allowDirection: true), !names.contains(ref.name) {
-                d.append(Diagnostic(.error, "column(\(ref.name)) in order_by of trace '\(t.name)' names no entry of its 'columns'", at: o.location))
-            }
-        }
-        for f in t.filters {
-            if let ref = TraceQueryCompiler.parseColumnRef(f.value), !names.contains(ref.name) {
-                d.append(Diagnostic(.error, "column(\(ref.name)) in filters of trace '\(t.name)' names no entry of its 'columns'", at: f.location))
+        for (field, entries) in [("order_by", t.orderBy), ("filters", t.filters)] {
+            for e in entries {
+                for name in TraceQueryCompiler.columnNames(in: e.value) where !names.contains(name) {
+                    d.append(Diagnostic(.error, "column(\(name)) in \(field) of trace '\(t.name)' names no entry of its 'columns'", at: e.location))
+                }
             }
         }
         return d

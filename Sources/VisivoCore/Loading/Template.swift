@@ -41,7 +41,8 @@ public struct Template: Sendable {
                 rest = rest[close.upperBound...]
             } else if rest.hasPrefix("{%"), let tagEnd = rest.range(of: "%}") {
                 let tag = rest[rest.index(rest.startIndex, offsetBy: 2)..<tagEnd.lowerBound].trimmingSpaces
-                guard tag == "raw" || tag == "-raw-" || tag == "raw -" || tag == "- raw" else {
+                let bare = tag.trimmingCharacters(in: CharacterSet(charactersIn: "- \t"))
+                guard bare == "raw" else {
                     diagnostics.append(Diagnostic(.error, "unsupported template tag '{% \(tag) %}' (only {% raw %} is supported)", at: here))
                     advance(over: rest[..<tagEnd.upperBound])
                     rest = rest[tagEnd.upperBound...]
@@ -127,8 +128,8 @@ public struct Template: Sendable {
             guard let eq = line.firstIndex(of: "=") else { continue }
             let name = String(line[..<eq].trimmingSpaces)
             var value = line[line.index(after: eq)...].trimmingSpaces
-            if value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q {
-                value = value.dropFirst().dropLast()
+            if let q = value.first, q == "\"" || q == "'", let close = value.dropFirst().firstIndex(of: q) {
+                value = value[value.index(after: value.startIndex)..<close]
             } else if let hash = value.range(of: " #") {
                 value = value[..<hash.lowerBound].trimmingSpaces
             }

@@ -94,6 +94,7 @@ public enum YAMLParser {
             case YAML_MAPPING_START_EVENT:
                 let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
                 var pairs: [YAMLPair] = []
+                var merged = 0  // pairs[..<merged] came from `<<`; written keys replace them
                 while true {
                     var keyEvent = try next(&parser)
                     defer { yaml_event_delete(&keyEvent) }
@@ -103,8 +104,18 @@ public enum YAMLParser {
                     defer { yaml_event_delete(&valueEvent) }
                     let value = try node(from: &valueEvent, &parser)
                     if key.scalar == "<<", case .scalar(_, false) = key.kind {
+                        let before = pairs.count
                         merge(value, into: &pairs)
+                        // Keep merged pairs at the front, so written keys can replace them.
+                        let added = pairs[before...]
+                        pairs.removeSubrange(before...)
+                        pairs.insert(contentsOf: added, at: merged)
+                        merged += added.count
                     } else {
+                        if let k = key.scalar, let j = pairs[..<merged].firstIndex(where: { $0.key.scalar == k }) {
+                            pairs.remove(at: j)
+                            merged -= 1
+                        }
                         pairs.append(YAMLPair(key: key, value: value))
                     }
                 }

@@ -55,6 +55,34 @@ public enum TraceQueryCompiler {
         return nil
     }
 
+    /// Every `column(name)` mentioned anywhere in `text`.
+    public static func columnNames(in text: String) -> [String] {
+        var names: [String] = []
+        _ = substituteColumns(text) { names.append($0); return nil }
+        return names
+    }
+
+    /// Replaces each `column(name)` in `text` by `replacement(name)` (kept as written when nil).
+    static func substituteColumns(_ text: String, _ replacement: (String) -> String?) -> String {
+        guard text.contains("column(") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let r = rest.range(of: "column(") {
+            let before = rest[..<r.lowerBound]
+            let isWordStart = before.last.map { !($0.isLetter || $0.isNumber || $0 == "_") } ?? true
+            guard isWordStart, let close = rest[r.upperBound...].firstIndex(of: ")") else {
+                out += rest[..<r.upperBound]
+                rest = rest[r.upperBound...]
+                continue
+            }
+            let name = String(rest[r.upperBound..<close].trimmingSpaces)
+            out += before
+            out += replacement(name) ?? String(rest[r.lowerBound...close])
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
     /// Compiles `trace` over `model`, run on a source of `dialect` whose name is `sourceName`.
     public static func compile(_ trace: Trace, model: Model, dialect: Dialect, sourceName: String) -> TraceQuery {
         let q = dialect.quote
@@ -64,7 +92,8 @@ public enum TraceQueryCompiler {
             if let ref = parseColumnRef(text, allowDirection: allowDirection), let expr = columnExpr[ref.name] {
                 return ref.direction.map { "\(expr) \($0)" } ?? expr
             }
-            return unwrapQuery(text) ?? text
+            // `column(x)` inside a larger condition stands for its expression, parenthesised.
+            return substituteColumns(unwrapQuery(text) ?? text) { columnExpr[$0].map { "(\($0))" } }
         }
 
         var items: [(key: String, sql: String)] = trace.columns.map { ("columns.\($0.value.name)", $0.value.expression) }

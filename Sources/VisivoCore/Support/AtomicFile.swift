@@ -8,13 +8,21 @@ public enum AtomicFile {
         public var description: String { "cannot write \(path): \(reason)" }
     }
 
-    /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
-        let tmp = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    /// A temporary name for `path`: in `scratch` when given (a folder on the same file
+    /// system that the caller sweeps after a crash), else beside `path`.
+    public static func temporaryPath(for path: String, in scratch: String?) -> String {
+        let unique = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard let scratch else { return "\(path).tmp-\(unique)" }
+        return "\(scratch)/\((path as NSString).lastPathComponent).tmp-\(unique)"
+    }
+
+    /// Writes `bytes` to a temporary file (see `temporaryPath`), then renames it over `path`.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, scratch: String? = nil) throws {
+        let tmp = temporaryPath(for: path, in: scratch)
         var fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 && errno == ENOENT {
-            // The folder is missing: make it (and its parents), then try once more.
-            makeDirectories((path as NSString).deletingLastPathComponent)
+            // A folder is missing: make it (and its parents), then try once more.
+            makeDirectories((tmp as NSString).deletingLastPathComponent)
             fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         }
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
@@ -34,7 +42,12 @@ public enum AtomicFile {
             unlink(tmp)
             throw WriteError(path: path, reason: String(cString: strerror(err)))
         }
-        guard rename(tmp, path) == 0 else {
+        var renamed = rename(tmp, path) == 0
+        if !renamed && errno == ENOENT {
+            makeDirectories((path as NSString).deletingLastPathComponent)
+            renamed = rename(tmp, path) == 0
+        }
+        guard renamed else {
             let e = errno
             unlink(tmp)
             throw WriteError(path: path, reason: String(cString: strerror(e)))
