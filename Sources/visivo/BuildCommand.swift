@@ -40,6 +40,9 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Before building, print each node's state and why.")
     var explain = false
 
+    @Flag(name: [.short, .long], help: "Without a terminal, print a line for reused nodes too (by default only for nodes that ran or failed).")
+    var verbose = false
+
     mutating func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
@@ -80,9 +83,11 @@ struct BuildCommand: ParsableCommand {
             }
         }
 
-        let reporter = ConsoleReporter(interactive: Terminal.isInteractive)
+        let reporter = ConsoleReporter(interactive: Terminal.isInteractive, verbose: verbose)
         let interrupt = Interrupt { engine.cancel() }
+        let started = ContinuousClock.now
         let summary = try engine.run(reporter: reporter)
+        Phases.report("build", ContinuousClock.now - started)
         interrupt.disarm()
         reporter.finish(summary)
         if summary.cancelled { throw ExitCode(130) }

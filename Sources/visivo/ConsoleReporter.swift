@@ -6,9 +6,15 @@ import VisivoCore
 /// and always the problems and a summary.
 final class ConsoleReporter: BuildReporter {
     let interactive: Bool
+    /// Also a line per reused node (off by default: a no-op build of a large project
+    /// would print thousands of lines saying nothing happened).
+    let verbose: Bool
     private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(interactive: Bool) { self.interactive = interactive }
+    init(interactive: Bool, verbose: Bool) {
+        self.interactive = interactive
+        self.verbose = verbose
+    }
 
     func started(total: Int) {}
 
@@ -31,7 +37,7 @@ final class ConsoleReporter: BuildReporter {
                 return true
             }
             if draw { FileHandle.standardError.write(Data("\r\u{1B}[K[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) \(e.name)".utf8)) }
-        } else if e.kind == .trace || e.kind == .model, e.status == .built || e.status == .reused {
+        } else if e.kind == .trace || e.kind == .model, e.status == .built || (e.status == .reused && verbose) {
             let rows = e.rows.map { ", \($0) rows" } ?? ""
             Terminal.error("[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) '\(e.name)' (\(ms) ms\(rows))")
         }

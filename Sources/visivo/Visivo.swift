@@ -48,8 +48,13 @@ struct ProjectOptions: ParsableArguments {
     func load() throws -> CompiledProject {
         let loader = ProjectLoader(workingDirectory: workingDir, envFile: envFile, sourceOverride: source)
         do {
+            let t0 = ContinuousClock.now
             let project = try loader.load()
-            return CompiledProject(project)
+            let t1 = ContinuousClock.now
+            let compiled = CompiledProject(project)
+            Phases.report("load", t1 - t0)
+            Phases.report("compile", ContinuousClock.now - t1)
+            return compiled
         } catch {
             Terminal.error(error.description)
             let n = error.diagnostics.count
@@ -105,5 +110,16 @@ struct SelectionOptions: ParsableArguments {
 extension Suggest {
     static func nearestName(_ name: String, _ graph: ProjectGraph) -> String? {
         nearest(to: name, in: graph.nodes.map(\.name))
+    }
+}
+
+/// `VISIVO_TIMINGS=1` prints how long each phase took (for benchmarks and profiling).
+enum Phases {
+    static let enabled = ProcessInfo.processInfo.environment["VISIVO_TIMINGS"] == "1"
+
+    static func report(_ phase: String, _ d: Duration) {
+        guard enabled else { return }
+        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        Terminal.error("timing: \(phase) \(String(format: "%.1f", ms)) ms")
     }
 }

@@ -29,7 +29,8 @@ extension NodeWork {
         let dir = traceDirectory(t.name)
         let dataPath = dir + "/data.json"
         let queryPath = dir + "/query.sql"
-        let sqlHash = Self.hash(Array(q.sql.utf8)).hex
+        // query.sql is labelled with the key, which covers its text.
+        let sqlHash = "sql:" + key.hex
         var note: String? = nil
         func write(_ bytes: [UInt8]) throws -> Fingerprint {
             let out = Self.hash(bytes)
@@ -41,11 +42,11 @@ extension NodeWork {
             name: t.name, key: key, maxAge: maxAge(of: t), refresh: refreshes(i),
             intact: { out in shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) && $0.stat.isUnchanged(queryPath, hash: sqlHash) } },
             restore: { cached in
-                try writeIfChanged(q.sql, to: queryPath)
+                try writeQuery(q.sql, to: queryPath, label: sqlHash)
                 return try write(cached.body)
             },
             run: {
-                try writeIfChanged(q.sql, to: queryPath)
+                try writeQuery(q.sql, to: queryPath, label: sqlHash)
                 var sink = TraceData(dialect: q.dialect)
                 let queriedAt = Date()
                 do {
@@ -70,6 +71,13 @@ extension NodeWork {
         var r = result
         r.note = note
         return r
+    }
+
+    /// Writes a trace's query.sql unless it is already there under this label.
+    func writeQuery(_ sql: String, to path: String, label: String) throws {
+        if shared.withLock({ $0.stat.isUnchanged(path, hash: label) }) { return }
+        try AtomicFile.write(Array(sql.utf8), to: path, scratch: scratchDirectory)
+        shared.withLock { $0.stat.record(path, hash: label) }
     }
 
     func relative(_ path: String) -> String {

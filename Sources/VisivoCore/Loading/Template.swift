@@ -12,7 +12,7 @@ public struct Template: Sendable {
 
     /// Renders `text`; every problem is collected (a missing variable, an unknown expression).
     public func render(_ text: String, file: String, diagnostics: inout [Diagnostic]) -> String {
-        guard text.contains("{{") || text.contains("{%") else { return text }
+        guard Template.hasTag(text) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var rest = Substring(text)
@@ -23,14 +23,14 @@ public struct Template: Sendable {
                 if c == "\n" || c == "\r\n" { line += 1; column = 1 } else { column += 1 }
             }
         }
-        while let open = rest.range(of: "{") {
-            let before = rest[..<open.lowerBound]
+        while let open = rest.utf8.firstIndex(of: UInt8(ascii: "{")) {
+            let before = rest[..<open]
             out += before
             advance(over: before)
-            rest = rest[open.lowerBound...]
+            rest = rest[open...]
             let here = SourceLocation(file: file, line: line, column: column)
             if rest.hasPrefix("{{") {
-                guard let close = rest.range(of: "}}") else {
+                guard let close = Template.find("}}", in: rest) else {
                     diagnostics.append(Diagnostic(.error, "unclosed '{{' in template", at: here))
                     out += rest
                     return out
@@ -39,7 +39,7 @@ public struct Template: Sendable {
                 out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &diagnostics)
                 advance(over: rest[..<close.upperBound])
                 rest = rest[close.upperBound...]
-            } else if rest.hasPrefix("{%"), let tagEnd = rest.range(of: "%}") {
+            } else if rest.hasPrefix("{%"), let tagEnd = Template.find("%}", in: rest) {
                 let tag = rest[rest.index(rest.startIndex, offsetBy: 2)..<tagEnd.lowerBound].trimmingSpaces
                 let bare = tag.trimmingCharacters(in: CharacterSet(charactersIn: "- \t"))
                 guard bare == "raw" else {
@@ -67,6 +67,31 @@ public struct Template: Sendable {
         }
         out += rest
         return out
+    }
+
+    /// True when `text` has `{{` or `{%` (a byte scan; most project files have neither).
+    static func hasTag(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for b in text.utf8 {
+            if previous == UInt8(ascii: "{") && (b == UInt8(ascii: "{") || b == UInt8(ascii: "%")) { return true }
+            previous = b
+        }
+        return false
+    }
+
+    /// The range of a two-byte ASCII marker in `s`, by a byte scan.
+    static func find(_ marker: StaticString, in s: Substring) -> Range<Substring.Index>? {
+        let m0 = marker.utf8Start[0], m1 = marker.utf8Start[1]
+        let u = s.utf8
+        var i = u.startIndex
+        while i < u.endIndex {
+            if u[i] == m0 {
+                let j = u.index(after: i)
+                if j < u.endIndex, u[j] == m1 { return i..<u.index(after: j) }
+            }
+            i = u.index(after: i)
+        }
+        return nil
     }
 
     /// Evaluates the inside of `{{ ... }}`.

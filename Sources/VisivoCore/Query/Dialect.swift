@@ -11,7 +11,12 @@ public struct Dialect: Sendable, Hashable {
     static let common: Set<String> = ["sum", "max", "min", "avg", "count"]
 
     /// Aggregate function names, lower case.
-    public var aggregates: Set<String> {
+    public var aggregates: Set<String> { Self.aggregateSets[kind]! }
+
+    /// Built once: the compiler asks for every statement of every trace.
+    static let aggregateSets: [Source.Kind: Set<String>] = Dictionary(uniqueKeysWithValues: Source.Kind.allCases.map { ($0, aggregateNames($0)) })
+
+    static func aggregateNames(_ kind: Source.Kind) -> Set<String> {
         switch kind {
         case .sqlite:
             return Self.common.union(["total", "group_concat"])

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// Where a trace's query runs: on a source, or on the SQLite file a model materialises.
 public enum QueryTarget: Sendable, Hashable {
     case source(String)
@@ -45,23 +48,35 @@ public struct CompiledProject: Sendable {
         sourceIndex = index(project.sources, \.name)
         modelIndex = index(project.models, \.name)
         traceIndex = index(project.traces, \.name)
-        var models: [String: Model] = [:]
-        for m in project.models { models[m.name] = m }
-        var sources: [String: Source] = [:]
-        for s in project.sources { sources[s.name] = s }
+        var modelsByName: [String: Model] = [:]
+        for m in project.models { modelsByName[m.name] = m }
+        var sourcesByName: [String: Source] = [:]
+        for s in project.sources { sourcesByName[s.name] = s }
+        let models = modelsByName, sources = sourcesByName
         queries.reserveCapacity(project.traces.count)
-        for t in project.traces {
-            guard let model = models[t.model.name] else { continue }
-            let target = Self.target(of: model, defaults: project.defaults)
-            let dialect: Dialect
-            switch target {
-            case .source(let name): dialect = Dialect(sources[name]?.type ?? .sqlite)
-            case .model: dialect = Dialect(.sqlite)
+        // Traces compile independently: spread them over the cores.
+        let traces = project.traces
+        let compiledTraces = Mutex([(Int, TraceQuery, QueryTarget)]())
+        let chunk = max(256, traces.count / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
+        DispatchQueue.concurrentPerform(iterations: (traces.count + chunk - 1) / chunk) { c in
+            var local: [(Int, TraceQuery, QueryTarget)] = []
+            for i in (c * chunk)..<min(traces.count, (c + 1) * chunk) {
+                let t = traces[i]
+                guard let model = models[t.model.name] else { continue }
+                let target = Self.target(of: model, defaults: project.defaults)
+                let dialect: Dialect
+                switch target {
+                case .source(let name): dialect = Dialect(sources[name]?.type ?? .sqlite)
+                case .model: dialect = Dialect(.sqlite)
+                }
+                local.append((i, TraceQueryCompiler.compile(t, model: model, dialect: dialect, sourceName: target.displayName), target))
             }
-            let q = TraceQueryCompiler.compile(t, model: model, dialect: dialect, sourceName: target.displayName)
+            compiledTraces.withLock { $0 += local }
+        }
+        for (_, q, target) in compiledTraces.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
             warnings += q.warnings
-            queries[t.name] = q
-            targets[t.name] = target
+            queries[q.trace] = q
+            targets[q.trace] = target
         }
         if !project.ignoredSections.isEmpty {
             warnings.append("\(project.ignoredSections.joined(separator: " and ")) are read but not run by this version")

@@ -19,9 +19,16 @@ public struct TraceQuery: Sendable, Hashable {
 public enum TraceQueryCompiler {
     /// The SQL inside `query(...)` (first `(` to last `)`) or `?{...}`, else nil.
     public static func unwrapQuery(_ text: String) -> String? {
+        // Most strings in props are plain values: decide on the first byte before trimming.
+        guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }),
+              first == UInt8(ascii: "q") || first == UInt8(ascii: "?") else { return nil }
         let t = text.trimmingSpaces
-        if t.hasPrefix("query("), t.hasSuffix(")"), let open = t.firstIndex(of: "("), let close = t.lastIndex(of: ")"), open < close {
-            return String(t[t.index(after: open)..<close])
+        if t.hasPrefix("query("), t.utf8.last == UInt8(ascii: ")") {
+            // Everything between the first "(" (that of `query(`) and the last ")".
+            let u = t.utf8
+            let open = u.index(u.startIndex, offsetBy: 5)
+            let close = u.index(before: u.endIndex)
+            if open < close { return String(t[t.index(after: open)..<close]) }
         }
         if t.hasPrefix("?{"), t.hasSuffix("}") {
             return String(t.dropFirst(2).dropLast().trimmingSpaces)

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Runs visivo's benchmarks and writes results.md and results.json beside this file.
+
+For each project size (BENCH_SIZES, default "100 1000 10000"): compile time, cold build
+(--threads 2), no-op build, build after one trace changed, peak RSS, each the median of
+several runs; the floor (the same compiled queries run by the sqlite3 CLI in one process)
+and build time divided by it; the per-trace overhead of a single-threaded cold build over
+the floor; and how much smaller cache objects are than the data.json they hold. Then one
+trace of 1,000,000 rows x 3 columns: time and peak RSS against its data.json size.
+
+usage: run.py [--binary PATH] [--work DIR]
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(cmd, cwd, check=True):
+    """Runs cmd; returns (seconds, peak RSS in KiB, stdout+stderr)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - start
+    if check and p.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{out.decode(errors='replace')[-2000:]}")
+    return elapsed, usage.ru_maxrss, out.decode(errors="replace")
+
+
+def median_of(n, fn):
+    results = [fn() for _ in range(n)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def dir_bytes(path, suffix=None):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            if suffix is None or f.endswith(suffix):
+                total += os.path.getsize(os.path.join(root, f))
+    return total
+
+
+def floor_time(project, sqlite3):
+    """The same compiled trace queries, run by the sqlite3 CLI in one process."""
+    queries = []
+    target = os.path.join(project, "target")
+    for name in sorted(os.listdir(target)):
+        q = os.path.join(target, name, "query.sql")
+        if os.path.exists(q):
+            with open(q) as f:
+                queries.append(f.read().rstrip() + "\n;\n")
+    path = os.path.join(project, "floor.sql")
+    with open(path, "w") as f:
+        f.writelines(queries)
+    best = []
+    for _ in range(3):
+        with open(path) as f:
+            start = time.perf_counter()
+            subprocess.run([sqlite3, "bench.db"], stdin=f, cwd=project, stdout=subprocess.DEVNULL, check=True)
+            best.append(time.perf_counter() - start)
+    return statistics.median(best)
+
+
+def edit_one_trace(project, n):
+    path = os.path.join(project, "traces", "part0.visivo.yml")
+    with open(path) as f:
+        text = f.read()
+    # Toggle the first trace's customer range between two values.
+    new, count = re.subn(r"customer_id between 0 and 2\)", "customer_id between 0 and 3)", text, count=1)
+    if count == 0:
+        new = text.replace("customer_id between 0 and 3)", "customer_id between 0 and 2)", 1)
+    with open(path, "w") as f:
+        f.write(new)
+
+
+def bench_size(binary, work, n, sqlite3):
+    project = os.path.join(work, f"traces-{n}")
+    subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), project, str(n)], check=True)
+    v = binary
+    runs = 3 if n >= 10000 else 5
+    r = {"traces": n}
+    run([v, "compile"], project)
+    r["compile_s"], r["compile_rss_kib"] = median_of(runs, lambda: run([v, "compile"], project))
+
+    # A cold build writes into a new output folder and a new cache folder. Old ones are
+    # only deleted at the end: deleting thousands of files right before a build makes
+    # ext4 skip their recently freed inodes, which would time the file system, not visivo.
+    fresh = iter(range(1000))
+
+    def cold(threads="2"):
+        k = next(fresh)
+        out, cache = os.path.join(work, "trash", f"{n}-out-{k}"), os.path.join(work, "trash", f"{n}-cache-{k}")
+        return run([v, "build", "--threads", threads, "-o", out, "--cache-dir", cache], project)
+    shutil.rmtree(os.path.join(work, "trash"), ignore_errors=True)
+    r["cold_build_s"], r["cold_build_rss_kib"] = median_of(3, cold)
+    r["noop_build_s"], r["noop_build_rss_kib"] = median_of(runs, lambda: run([v, "build"], project))
+
+    def one_changed():
+        edit_one_trace(project, n)
+        return run([v, "build"], project)
+    r["one_changed_build_s"], r["one_changed_rss_kib"] = median_of(runs, one_changed)
+
+    r["floor_s"] = floor_time(project, sqlite3)
+    r["cold_over_floor"] = r["cold_build_s"] / r["floor_s"] if r["floor_s"] > 0 else None
+
+    single, _ = median_of(3, lambda: cold("1"))
+    r["cold_build_1_thread_s"] = single
+    r["overhead_per_stale_trace_us"] = max(0.0, (single - r["floor_s"]) / n * 1e6)
+
+    data = dir_bytes(os.path.join(work, "trash", f"{n}-out-0"), "data.json")
+    cache = dir_bytes(os.path.join(work, "trash", f"{n}-cache-0"))
+    r["data_json_bytes"] = data
+    r["cache_bytes"] = cache
+    r["cache_ratio"] = data / cache if cache else None
+    return r
+
+
+def bench_large(binary, work):
+    project = os.path.join(work, "large-trace")
+    os.makedirs(project, exist_ok=True)
+    src = os.path.join(work, "traces-100", "bench.db")
+    if not os.path.exists(src):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), os.path.join(work, "traces-100"), "100"], check=True)
+    if not os.path.exists(os.path.join(project, "bench.db")):
+        os.link(src, os.path.join(project, "bench.db"))
+    with open(os.path.join(project, "project.visivo.yml"), "w") as f:
+        f.write("""sources:
+  - {name: warehouse, type: sqlite, database: bench.db}
+defaults: {source_name: warehouse}
+models:
+  - {name: big, sql: select * from big}
+traces:
+  - name: million
+    model: ref(big)
+    props:
+      type: scatter
+      x: query(id)
+      y: query(value)
+      text: query(label)
+""")
+    results = []
+    for k in range(3):
+        out, cache = os.path.join(work, "trash", f"large-out-{k}"), os.path.join(work, "trash", f"large-cache-{k}")
+        results.append(run([binary, "build", "-o", out, "--cache-dir", cache], project))
+    t = statistics.median(x[0] for x in results)
+    rss = max(x[1] for x in results)
+    size = os.path.getsize(os.path.join(work, "trash", "large-out-0", "million", "data.json"))
+    return {"rows": 1_000_000, "columns": 3, "build_s": t, "peak_rss_kib": rss, "data_json_bytes": size,
+            "rss_over_data": rss * 1024 / size}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "visivo"))
+    ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/visivo-bench"))
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    sqlite3 = shutil.which("sqlite3") or sys.exit("sqlite3 CLI not found")
+    os.makedirs(args.work, exist_ok=True)
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "100 1000 10000").split()]
+    results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+               "sizes": [], "large_trace": None}
+    for n in sizes:
+        print(f"benchmarking {n} traces ...", file=sys.stderr)
+        results["sizes"].append(bench_size(binary, args.work, n, sqlite3))
+    print("benchmarking one 1,000,000-row trace ...", file=sys.stderr)
+    results["large_trace"] = bench_large(binary, args.work)
+    shutil.rmtree(os.path.join(args.work, "trash"), ignore_errors=True)
+
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    lines = ["| traces | compile | cold build (2 threads) | floor (sqlite3 CLI) | cold / floor | no-op build | one trace changed | overhead per stale trace | peak RSS (cold) | data.json / cache |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results["sizes"]:
+        lines.append(f"| {r['traces']:,} | {r['compile_s']*1000:.0f} ms | {r['cold_build_s']:.2f} s | {r['floor_s']:.2f} s | "
+                     f"{r['cold_over_floor']:.2f}x | {r['noop_build_s']*1000:.0f} ms | {r['one_changed_build_s']*1000:.0f} ms | "
+                     f"{r['overhead_per_stale_trace_us']:.0f} us | {r['cold_build_rss_kib']/1024:.0f} MiB | {r['cache_ratio']:.1f}x |")
+    lt = results["large_trace"]
+    lines += ["", "| large trace | build | peak RSS | data.json | RSS / data.json |", "|---|---:|---:|---:|---:|",
+              f"| 1,000,000 rows x 3 columns | {lt['build_s']:.2f} s | {lt['peak_rss_kib']/1024:.0f} MiB | "
+              f"{lt['data_json_bytes']/1048576:.0f} MiB | {lt['rss_over_data']:.2f}x |"]
+    with open(os.path.join(HERE, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
