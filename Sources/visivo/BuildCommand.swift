@@ -48,10 +48,15 @@ struct BuildCommand: ParsableCommand {
     }
 
     func run() throws {
-        let compiled = try project.load()
         var options = BuildOptions(projectDirectory: project.projectDirectory)
-        options.threads = threads
         if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
+        if selection.isEmpty, !refresh, refreshSources.isEmpty, !dryRun, !explain,
+           let summary = BuildEngine.upToDate(loader: project.loader, options: options) {
+            ConsoleReporter(interactive: Terminal.isInteractive, verbose: verbose).finish(summary, note: "nothing changed since the last build")
+            return
+        }
+        let compiled = try project.load()
+        options.threads = threads
         if let dir = cacheDir ?? ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] {
             options.cacheDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path
         }

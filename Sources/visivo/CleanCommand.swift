@@ -23,7 +23,7 @@ struct CleanCommand: ParsableCommand {
         let options = BuildOptions(projectDirectory: dir)
         let target = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? options.outputDirectory
         var removed: [String] = []
-        for path in [target, options.stateDirectory + "/state", options.stateDirectory + "/filestat"] where FileManager.default.fileExists(atPath: path) {
+        for path in [target, options.stateDirectory + "/state", options.stateDirectory + "/filestat", NoOpSnapshot.path(stateDirectory: options.stateDirectory)] where FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)
             removed.append(path)
         }

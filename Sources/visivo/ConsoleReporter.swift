@@ -47,7 +47,7 @@ final class ConsoleReporter: BuildReporter {
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
-    func finish(_ s: BuildSummary) {
+    func finish(_ s: BuildSummary, note: String? = nil) {
         clearLine()
         let secs = Double(s.wallTime.components.seconds) + Double(s.wallTime.components.attoseconds) / 1e18
         var line = "built \(s.built), reused \(s.reused), failed \(s.failed), skipped \(s.skipped) in \(String(format: "%.3f", secs)) s"
@@ -55,6 +55,7 @@ final class ConsoleReporter: BuildReporter {
             line += "; oldest reused result queried \(Self.age(Date().timeIntervalSince(oldest))) ago"
         }
         if s.cancelled { line = "cancelled: " + line }
+        if let note { line += " (\(note))" }
         Terminal.error(line)
     }
 

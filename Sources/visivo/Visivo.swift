@@ -45,8 +45,9 @@ struct ProjectOptions: ParsableArguments {
     var source: String?
 
     /// Loads and validates, printing every diagnostic and exiting 1 on errors.
+    var loader: ProjectLoader { ProjectLoader(workingDirectory: workingDir, envFile: envFile, sourceOverride: source) }
+
     func load() throws -> CompiledProject {
-        let loader = ProjectLoader(workingDirectory: workingDir, envFile: envFile, sourceOverride: source)
         do {
             let t0 = ContinuousClock.now
             let project = try loader.load()

@@ -270,3 +270,78 @@ import Testing
         }
     }
 }
+
+/// The shortcut a no-op build takes must never hide a change.
+@Suite struct NoOpSnapshotTests {
+    func upToDate(_ dir: String) -> Bool {
+        BuildEngine.upToDate(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir)) != nil
+    }
+
+    @Test func holdsUntilSomethingChanges() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            #expect(!upToDate(dir))
+            try build(dir)
+            #expect(upToDate(dir))
+            let summary = BuildEngine.upToDate(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir))
+            #expect(summary?.reused == 5)
+
+            // An output deleted by hand.
+            try FileManager.default.removeItem(atPath: dir + "/target/by day/query.sql")
+            #expect(!upToDate(dir))
+            try build(dir)
+            #expect(upToDate(dir))
+
+            // A database's bytes.
+            try SQLiteDatabase(path: dir + "/shop.db", label: "t", writable: true).execute("insert into orders values ('w','d9',1)")
+            #expect(!upToDate(dir))
+            try build(dir)
+            #expect(upToDate(dir))
+
+            // A file a script reads.
+            try write(["make.sh": IncrementalBuildTests.project()["make.sh"]! + "\n"], in: dir)
+            #expect(!upToDate(dir))
+            try build(dir)
+
+            // The project itself, and an environment variable a template reads.
+            try write(["project.visivo.yml": IncrementalBuildTests.project(traceY: "query(sum(amount) * 2)")["project.visivo.yml"]!], in: dir)
+            #expect(!upToDate(dir))
+            try build(dir)
+            #expect(upToDate(dir))
+        }
+    }
+
+    @Test func aFailedOrSelectedBuildLeavesNoSnapshot() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            try build(dir, select: ["'by day'"])
+            #expect(!upToDate(dir))
+            try write(["make.sh": "exit 1\n"], in: dir)
+            try build(dir)
+            #expect(!upToDate(dir))
+        }
+    }
+
+    @Test func templatedValuesCount() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            let yml = IncrementalBuildTests.project()["project.visivo.yml"]!.replacingOccurrences(of: "database: other.db", with: "database: \"{{ env_var('OTHER_DB', 'other.db') }}\"")
+            try write(["project.visivo.yml": yml], in: dir)
+            try build(dir)
+            #expect(upToDate(dir))
+            let loader = ProjectLoader(workingDirectory: dir, environment: ["OTHER_DB": "shop.db"])
+            #expect(BuildEngine.upToDate(loader: loader, options: BuildOptions(projectDirectory: dir)) == nil)
+        }
+    }
+
+    @Test func maxAgeEndsIt() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            try write(["project.visivo.yml": IncrementalBuildTests.project()["project.visivo.yml"]!.replacingOccurrences(of: "{name: shop, type: sqlite, database: shop.db}", with: "{name: shop, type: sqlite, database: shop.db, max_age: 1s}")], in: dir)
+            try build(dir)
+            #expect(upToDate(dir))
+            Thread.sleep(forTimeInterval: 1.2)
+            #expect(!upToDate(dir))
+        }
+    }
+}

@@ -64,6 +64,9 @@ public final class BuildEngine: Sendable {
         let started = ContinuousClock.now
         let lock = try BuildLock(path: options.stateDirectory + "/build.lock")
         defer { lock.release() }
+        // Until this build completes, nothing may claim the project is up to date.
+        let snapshotPath = NoOpSnapshot.path(stateDirectory: options.stateDirectory)
+        unlink(snapshotPath)
         work.sweepScratch()
         work.loadState()
         for w in compiled.warnings { reporter.warning(w) }
@@ -96,6 +99,28 @@ public final class BuildEngine: Sendable {
             for problem in files.problems { reporter.warning("cache: \(problem)") }
         }
         work.saveState()
+        if summary.succeeded, options.selection == nil, !options.refreshAll, options.refreshSources.isEmpty,
+           compiled.project.sources.allSatisfy({ $0.freshness == nil }), !compiled.project.contentHash.isEmpty {
+            try? work.snapshot(reused: summary.built + summary.reused, checked: summary.checked).save(to: snapshotPath)
+        }
+        summary.wallTime = ContinuousClock.now - started
+        return summary
+    }
+}
+
+extension BuildEngine {
+    /// The ordinary build's shortcut: when the last complete build's snapshot still holds,
+    /// nothing can have changed, and the build is done without loading the project.
+    /// Nil when the snapshot is missing or anything differs.
+    public static func upToDate(loader: ProjectLoader, options: BuildOptions) -> BuildSummary? {
+        let started = ContinuousClock.now
+        guard options.selection == nil, !options.refreshAll, options.refreshSources.isEmpty,
+              let snapshot = NoOpSnapshot.load(from: NoOpSnapshot.path(stateDirectory: options.stateDirectory)),
+              snapshot.stillHolds(loader: loader, outputDirectory: options.outputDirectory) else { return nil }
+        var summary = BuildSummary()
+        summary.reused = snapshot.reused
+        summary.checked = snapshot.checked
+        summary.oldestReused = snapshot.oldest
         summary.wallTime = ContinuousClock.now - started
         return summary
     }

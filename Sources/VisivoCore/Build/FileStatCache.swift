@@ -12,6 +12,10 @@ public struct FileStatCache: Codable, Sendable {
     private var entries: [String: Entry] = [:]
     /// True once something was recorded since loading (saving is skipped otherwise).
     private(set) var changed = false
+    /// Input files hashed in this run, and output files written or confirmed, with their
+    /// labels: what a no-op check must find unchanged (see `NoOpSnapshot`).
+    private(set) var inputs: [String: String] = [:]
+    private(set) var outputs: [String: String] = [:]
 
     public init() {}
 
@@ -29,11 +33,13 @@ public struct FileStatCache: Codable, Sendable {
             throw ConnectorError(source: path, message: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         if let e = entries[path], e.size == st.size, e.mtimeNs == st.mtimeNs, e.inode == st.inode, let fp = Fingerprint(hex: e.hash) {
+            inputs[path] = fp.hex
             return fp
         }
         let fp = try FingerprintHasher.hashFile(at: path)
         entries[path] = Entry(size: st.size, mtimeNs: st.mtimeNs, inode: st.inode, hash: fp.hex)
         changed = true
+        inputs[path] = fp.hex
         return fp
     }
 
@@ -43,11 +49,22 @@ public struct FileStatCache: Codable, Sendable {
         return e.size == st.size && e.mtimeNs == st.mtimeNs && e.inode == st.inode
     }
 
+    /// Notes that an optional input (a `-wal` file) is absent; its appearing is a change.
+    mutating func noteAbsent(_ path: String) { inputs[path] = NoOpSnapshot.absent }
+
+    /// `isUnchanged`, remembering a confirmed output for the no-op snapshot.
+    public mutating func confirm(_ path: String, hash: String) -> Bool {
+        guard isUnchanged(path, hash: hash) else { return false }
+        outputs[path] = hash
+        return true
+    }
+
     /// Records a file just written with content hash `hash`.
     public mutating func record(_ path: String, hash: String) {
         guard let st = Self.fileStat(path) else { return }
         let e = Entry(size: st.size, mtimeNs: st.mtimeNs, inode: st.inode, hash: hash)
         if entries[path] != e { entries[path] = e; changed = true }
+        outputs[path] = hash
     }
 
     /// Reads the cache: a line per file, `size mtime inode hash path`; anything unreadable is dropped.

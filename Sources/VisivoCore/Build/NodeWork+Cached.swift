@@ -83,18 +83,18 @@ extension NodeWork {
         }
         switch decision {
         case .inPlace(let out, let r):
-            remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: r.rows, queriedAt: r.queriedAt, duration: 0)
+            remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: r.rows, queriedAt: r.queriedAt, duration: 0, maxAge: maxAge)
             return NodeResult(status: .reused, output: out, rows: r.rows)
         case .inCache(let cached):
             let out = try restore(cached)
-            remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0)
+            remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0, maxAge: maxAge)
             return NodeResult(status: .reused, output: out, rows: cached.rows)
         case .run:
             let t0 = ContinuousClock.now
             let (result, out) = try run()
             try cache.store(key, result.encoded())
             let ms = (ContinuousClock.now - t0).components
-            remember(name, key: key, output: out, status: BuildState.NodeRecord.built, rows: result.rows, queriedAt: result.queriedAt, duration: Int(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000))
+            remember(name, key: key, output: out, status: BuildState.NodeRecord.built, rows: result.rows, queriedAt: result.queriedAt, duration: Int(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000), maxAge: maxAge)
             return NodeResult(status: .built, output: out, rows: result.rows)
         }
     }
@@ -105,8 +105,12 @@ extension NodeWork {
         return now.timeIntervalSince(queriedAt) > Double(maxAge.components.seconds)
     }
 
-    func remember(_ name: String, key: Fingerprint, output: Fingerprint, status: String, rows: Int?, queriedAt: Date?, duration: Int) {
+    func remember(_ name: String, key: Fingerprint, output: Fingerprint, status: String, rows: Int?, queriedAt: Date?, duration: Int, maxAge: Duration? = nil) {
         shared.withLock { s in
+            if let maxAge, let q = queriedAt {
+                let expiry = q.addingTimeInterval(Double(maxAge.components.seconds))
+                if s.expiry.map({ expiry < $0 }) ?? true { s.expiry = expiry }
+            }
             s.state.nodes[name] = BuildState.NodeRecord(fingerprint: key.hex, status: status, durationMs: duration, rows: rows, queriedAt: queriedAt, outputHash: output.hex)
             if status == BuildState.NodeRecord.reused, let q = queriedAt, s.oldestReused.map({ q < $0 }) ?? true { s.oldestReused = q }
         }
@@ -158,7 +162,7 @@ extension NodeWork {
         }
         return try cachedOrRun(
             name: m.name, key: key, maxAge: m.maxAge, refresh: refreshes(i),
-            intact: { out in shared.withLock { $0.stat.isUnchanged(path, hash: out.hex) } },
+            intact: { out in shared.withLock { $0.stat.confirm(path, hash: out.hex) } },
             restore: { try load($0.body) },
             run: {
                 let bytes: [UInt8]

@@ -72,7 +72,12 @@ extension NodeWork {
         }
         return try cachedOrRun(
             name: m.name, key: key, maxAge: m.maxAge, refresh: refreshes(i),
-            intact: { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } },
+            intact: { out in
+                shared.withLock { s in
+                    for p in paths where !s.stat.confirm(p, hash: out.hex) { return false }
+                    return true
+                }
+            },
             restore: { try materialise($0.body) },
             run: {
                 var members: [(String, JSONValue)] = []

@@ -40,7 +40,7 @@ extension NodeWork {
         }
         let result = try cachedOrRun(
             name: t.name, key: key, maxAge: maxAge(of: t), refresh: refreshes(i),
-            intact: { out in shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) && $0.stat.isUnchanged(queryPath, hash: sqlHash) } },
+            intact: { out in shared.withLock { $0.stat.confirm(dataPath, hash: out.hex) && $0.stat.confirm(queryPath, hash: sqlHash) } },
             restore: { cached in
                 try writeQuery(q.sql, to: queryPath, label: sqlHash)
                 return try write(cached.body)
@@ -75,7 +75,7 @@ extension NodeWork {
 
     /// Writes a trace's query.sql unless it is already there under this label.
     func writeQuery(_ sql: String, to path: String, label: String) throws {
-        if shared.withLock({ $0.stat.isUnchanged(path, hash: label) }) { return }
+        if shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
         try AtomicFile.write(Array(sql.utf8), to: path, scratch: scratchDirectory)
         shared.withLock { $0.stat.record(path, hash: label) }
     }

@@ -32,6 +32,8 @@ final class NodeWork: Sendable {
         var stat = FileStatCache()
         var outputs: [Int: Fingerprint] = [:]
         var oldestReused: Date?
+        /// The earliest moment a result with a max_age expires.
+        var expiry: Date?
     }
     let shared = Mutex(Shared())
     /// Set during the first pass (single-threaded): only settle nodes already in place.
@@ -78,11 +80,20 @@ final class NodeWork: Sendable {
 
     func oldestReused() -> Date? { shared.withLock { $0.oldestReused } }
 
+    /// What this build depended on and produced, for the next build's no-op check.
+    func snapshot(reused: Int, checked: Int) -> NoOpSnapshot {
+        shared.withLock { s in
+            NoOpSnapshot(contentHash: project.contentHash, binary: NoOpSnapshot.binaryLabel(), outputDirectory: options.outputDirectory,
+                         files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestReused,
+                         inputs: s.stat.inputs, outputs: s.stat.outputs)
+        }
+    }
+
     /// Writes target/project.json, unless it was written from these very files before.
     func writeProjectJSON() throws {
         let path = options.outputDirectory + "/project.json"
         let label = "project:" + project.contentHash
-        if !project.contentHash.isEmpty, shared.withLock({ $0.stat.isUnchanged(path, hash: label) }) { return }
+        if !project.contentHash.isEmpty, shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
         try AtomicFile.write(Array(ProjectJSON.render(project).serialized.utf8), to: path, scratch: scratchDirectory)
         shared.withLock { $0.stat.record(path, hash: label) }
     }
@@ -91,7 +102,7 @@ final class NodeWork: Sendable {
     func writeIfChanged(_ text: String, to path: String) throws {
         let bytes = Array(text.utf8)
         let hash = Self.hash(bytes).hex
-        if shared.withLock({ $0.stat.isUnchanged(path, hash: hash) }) { return }
+        if shared.withLock({ $0.stat.confirm(path, hash: hash) }) { return }
         try AtomicFile.write(bytes, to: path, scratch: scratchDirectory)
         shared.withLock { $0.stat.record(path, hash: hash) }
     }
@@ -184,6 +195,8 @@ final class NodeWork: Sendable {
             // Commits still in a write-ahead log are part of the data too.
             if FileManager.default.fileExists(atPath: path + "-wal") {
                 h.add("wal", try shared.withLock { try $0.stat.hash(of: path + "-wal") })
+            } else {
+                shared.withLock { $0.stat.noteAbsent(path + "-wal") }
             }
             for a in s.attach {
                 let db = a.sourceName.flatMap { compiled.source(named: $0)?.database } ?? a.database

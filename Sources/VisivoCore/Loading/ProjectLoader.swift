@@ -26,12 +26,8 @@ public struct ProjectLoader: Sendable {
             throw DiagnosticsError([Diagnostic(.error, "no project file in \(dir) (expected \(Self.projectFileNames.joined(separator: " or ")))", at: nil)])
         }
         var diagnostics: [Diagnostic] = []
-        var env = environment
-        let envPath = envFile.map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 } ?? dir + "/.env"
-        if let text = try? String(contentsOfFile: envPath, encoding: .utf8) {
-            for (k, v) in Template.parseDotEnv(text) where env[k] == nil { env[k] = v }
-        } else if envFile != nil {
-            diagnostics.append(Diagnostic(.error, "cannot read env file \(envPath)", at: nil))
+        guard let env = templateEnvironment(directory: dir) else {
+            throw DiagnosticsError([Diagnostic(.error, "cannot read env file \(envPath(directory: dir))", at: nil)])
         }
         var reader = FileReader(directory: dir, template: Template(environment: env))
         reader.read(projectFile, includedFrom: nil, stack: [])
@@ -43,9 +39,7 @@ public struct ProjectLoader: Sendable {
         }
         diagnostics += decoder.diagnostics
         var project = decoder.project
-        var hasher = reader.contentHasher
-        hasher.add("source-override", sourceOverride ?? "")
-        project.contentHash = hasher.finalize().hex
+        project.contentHash = contentHash(reader.contentHasher)
         if let name = sourceOverride {
             if let s = project.source(named: name) {
                 project.defaults.sourceName = Ref(name, at: s.location)
@@ -60,6 +54,47 @@ public struct ProjectLoader: Sendable {
             throw DiagnosticsError(Self.sorted(errors))
         }
         return project
+    }
+
+    func envPath(directory dir: String) -> String {
+        envFile.map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 } ?? dir + "/.env"
+    }
+
+    /// The variables templates see: the environment over the `.env` file. Nil when an
+    /// env file named with `-e` cannot be read.
+    func templateEnvironment(directory dir: String) -> [String: String]? {
+        var env = environment
+        if let text = try? String(contentsOfFile: envPath(directory: dir), encoding: .utf8) {
+            for (k, v) in Template.parseDotEnv(text) where env[k] == nil { env[k] = v }
+        } else if envFile != nil {
+            return nil
+        }
+        return env
+    }
+
+    func contentHash(_ files: FingerprintHasher) -> String {
+        var hasher = files
+        hasher.add("source-override", sourceOverride ?? "")
+        return hasher.finalize().hex
+    }
+
+    /// The project's content hash, from `files` (in reading order) alone, without parsing
+    /// YAML; nil when a file is missing or does not render. The no-op check uses it.
+    public func contentHash(ofFiles files: [String]) -> String? {
+        let dir = URL(fileURLWithPath: workingDirectory).standardizedFileURL.path
+        guard let first = Self.projectFileNames.first(where: { FileManager.default.fileExists(atPath: dir + "/" + $0) }),
+              first == files.first, let env = templateEnvironment(directory: dir) else { return nil }
+        let template = Template(environment: env)
+        var hasher = FingerprintHasher()
+        for name in files {
+            let path = name.hasPrefix("/") ? name : dir + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            var diagnostics: [Diagnostic] = []
+            let rendered = template.render(String(decoding: data, as: UTF8.self), file: name, diagnostics: &diagnostics)
+            guard diagnostics.isEmpty else { return nil }
+            FileReader.addToContentHash(&hasher, file: name, rendered: rendered)
+        }
+        return contentHash(hasher)
     }
 
     /// Diagnostics in file order, each once.
@@ -96,6 +131,11 @@ struct FileReader {
         self.template = template
     }
 
+    static func addToContentHash(_ hasher: inout FingerprintHasher, file: String, rendered: String) {
+        hasher.add("file", file)
+        hasher.add("text", rendered)
+    }
+
     /// A path for messages: relative to the project folder when inside it.
     func display(_ absolute: String) -> String {
         absolute.hasPrefix(directory + "/") ? String(absolute.dropFirst(directory.count + 1)) : absolute
@@ -125,8 +165,7 @@ struct FileReader {
             return
         }
         documents.append(Document(file: name, root: root))
-        contentHasher.add("file", name)
-        contentHasher.add("text", rendered)
+        Self.addToContentHash(&contentHasher, file: name, rendered: rendered)
         guard let includes = root["includes"] else { return }
         guard let items = includes.sequence else {
             if !includes.isNull {
