@@ -22,16 +22,28 @@ struct CompileCommand: ParsableCommand {
         for w in compiled.warnings { Terminal.error("warning: \(w)") }
         let chosen = try selection.resolve(compiled.graph)
         let out = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? project.projectDirectory + "/target"
-        try AtomicFile.writeIfDifferent(ProjectJSON.render(compiled.project).serialized, to: out + "/project.json")
-        var written = 0
+        // The stat cache the build keeps says which query.sql files already hold their text.
+        let statPath = BuildOptions(projectDirectory: project.projectDirectory).stateDirectory + "/filestat"
+        var stat = FileStatCache.load(from: statPath)
+        let projectJSON = out + "/project.json", projectLabel = "project:" + compiled.project.contentHash
+        if !stat.isUnchanged(projectJSON, hash: projectLabel) {
+            try AtomicFile.writeIfDifferent(ProjectJSON.render(compiled.project).serialized, to: projectJSON)
+            stat.record(projectJSON, hash: projectLabel)
+        }
+        var written = 0, total = 0
         for t in compiled.project.traces {
             if let chosen, let i = compiled.graph.id(of: t.name), !chosen.contains(i) { continue }
             guard let q = compiled.queries[t.name] else { continue }
-            try AtomicFile.writeIfDifferent(q.sql, to: "\(out)/\(t.name)/query.sql")
-            written += 1
+            total += 1
+            let path = "\(out)/\(t.name)/query.sql"
+            let label = TraceQuery.label(q.sql)
+            if stat.isUnchanged(path, hash: label) { continue }
+            if try AtomicFile.writeIfDifferent(q.sql, to: path) { written += 1 }
+            stat.record(path, hash: label)
         }
+        if stat.changed { try? stat.save(to: statPath) }
         let ms = (ContinuousClock.now - start).milliseconds
-        Terminal.error("compiled \(compiled.graph.nodes.count) nodes, wrote \(written) queries to \(out) in \(ms) ms")
+        Terminal.error("compiled \(compiled.graph.nodes.count) nodes and \(total) queries (\(written) query.sql written) into \(out) in \(ms) ms")
     }
 }
 

@@ -11,7 +11,7 @@ public struct FileStatCache: Codable, Sendable {
     }
     private var entries: [String: Entry] = [:]
     /// True once something was recorded since loading (saving is skipped otherwise).
-    private(set) var changed = false
+    public private(set) var changed = false
     /// Input files hashed in this run, and output files written or confirmed, with their
     /// labels: what a no-op check must find unchanged (see `NoOpSnapshot`).
     private(set) var inputs: [String: String] = [:]

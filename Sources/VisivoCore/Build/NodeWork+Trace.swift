@@ -29,8 +29,7 @@ extension NodeWork {
         let dir = traceDirectory(t.name)
         let dataPath = dir + "/data.json"
         let queryPath = dir + "/query.sql"
-        // query.sql is labelled with the key, which covers its text.
-        let sqlHash = "sql:" + key.hex
+        let sqlHash = TraceQuery.label(q.sql)
         var note: String? = nil
         func write(_ bytes: [UInt8]) throws -> Fingerprint {
             let out = Self.hash(bytes)

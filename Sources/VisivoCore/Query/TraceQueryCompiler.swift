@@ -12,6 +12,13 @@ public struct TraceQuery: Sendable, Hashable {
     public var dialect: Dialect
     /// Things the user should hear about (window filters dropped outside Snowflake).
     public var warnings: [String]
+
+    /// The stat-cache label of a query.sql holding `sql` (shared by `compile` and `build`).
+    public static func label(_ sql: String) -> String {
+        var h = FingerprintHasher()
+        h.add("query.sql", sql)
+        return "sql:" + h.finalize().hex
+    }
 }
 
 /// Compiles traces to SQL exactly as the reference CLI shapes it, with a deterministic
