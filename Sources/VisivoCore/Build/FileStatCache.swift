@@ -49,6 +49,9 @@ public struct FileStatCache: Codable, Sendable {
         return e.size == st.size && e.mtimeNs == st.mtimeNs && e.inode == st.inode
     }
 
+    /// True when some entry was neither read nor written in this run.
+    var hasUntouched: Bool { entries.keys.contains { inputs[$0] == nil && outputs[$0] == nil } }
+
     /// Notes that an optional input (a `-wal` file) is absent; its appearing is a change.
     mutating func noteAbsent(_ path: String) { inputs[path] = NoOpSnapshot.absent }
 
@@ -99,9 +102,12 @@ public struct FileStatCache: Codable, Sendable {
         return c
     }
 
-    public func save(to path: String) throws {
+    /// Saves the cache. With `onlyTouched`, entries for files this run neither read nor
+    /// wrote are dropped (after a complete build they belong to nothing any more).
+    public func save(to path: String, onlyTouched: Bool = false) throws {
         var text = ""
         for (p, e) in entries where !p.contains("\n") {
+            if onlyTouched && inputs[p] == nil && outputs[p] == nil { continue }
             text += "\(e.size) \(e.mtimeNs) \(e.inode) \(e.hash) \(p)\n"
         }
         try AtomicFile.write(Array(text.utf8), to: path)

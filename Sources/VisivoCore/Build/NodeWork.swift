@@ -73,9 +73,14 @@ final class NodeWork: Sendable {
 
     /// Saves the state and the stat cache, each only when this build changed it.
     func saveState() {
-        let (state, previous, stat) = shared.withLock { ($0.state, $0.previous, $0.stat) }
+        var (state, previous, stat) = shared.withLock { ($0.state, $0.previous, $0.stat) }
+        let complete = options.selection == nil
+        // After a complete build, records of objects no longer in the project go.
+        if complete { state.nodes = state.nodes.filter { graph.id(of: $0.key) != nil } }
         if state != previous || !FileManager.default.fileExists(atPath: statePath) { try? state.save(to: statePath) }
-        if stat.changed || !FileManager.default.fileExists(atPath: statCachePath) { try? stat.save(to: statCachePath) }
+        if stat.changed || (complete && stat.hasUntouched) || !FileManager.default.fileExists(atPath: statCachePath) {
+            try? stat.save(to: statCachePath, onlyTouched: complete)
+        }
     }
 
     func oldestReused() -> Date? { shared.withLock { $0.oldestReused } }
