@@ -7,6 +7,7 @@ public protocol CacheStore: Sendable {
     /// The stored bytes, or nil when there is no usable object for `key`.
     func load(_ key: Fingerprint) -> Data?
     /// Stores `data` under `key`, replacing any existing object.
+    /// Stores `data`. It may point into memory the caller owns: keep a copy, not `data`.
     func store(_ key: Fingerprint, _ data: Data) throws
     /// Whether an object exists for `key` (without validating it).
     func contains(_ key: Fingerprint) -> Bool
@@ -394,7 +395,8 @@ public final class MemoryCache: CacheStore {
     }
 
     public func store(_ key: Fingerprint, _ data: Data) throws {
-        entries.withLock { $0[key] = data }
+        let copy = data.withUnsafeBytes { Data($0) }  // `data` may not own its bytes
+        entries.withLock { $0[key] = copy }
     }
 
     public func contains(_ key: Fingerprint) -> Bool {

@@ -1,23 +1,44 @@
 import Foundation
 
-/// A cached result: when it was queried, how many rows, and the bytes themselves.
+/// A cached result: when it was queried, how many rows, and the bytes themselves, kept
+/// after a small header in one buffer, so a large result is never copied to be cached.
 struct CachedResult: Sendable {
     var queriedAt: Date
     var rows: Int?
-    var body: [UInt8]
+    /// Header and body, contiguous: the cache object's uncompressed content.
+    private(set) var storage: [UInt8]
+    private let bodyStart: Int
 
     static let magic = "VR1 "
 
-    func encoded() -> Data {
-        var d = Data("\(Self.magic)\(Int64(queriedAt.timeIntervalSince1970 * 1000)) \(rows ?? -1)\n".utf8)
-        d.append(contentsOf: body)
-        return d
+    var body: ArraySlice<UInt8> { storage[bodyStart...] }
+
+    static func header(queriedAt: Date, rows: Int?) -> [UInt8] {
+        Array("\(magic)\(Int64(queriedAt.timeIntervalSince1970 * 1000)) \(rows ?? -1)\n".utf8)
     }
 
-    init(queriedAt: Date, rows: Int?, body: [UInt8]) {
+    init(queriedAt: Date, rows: Int?, body: some Collection<UInt8>) {
         self.queriedAt = queriedAt
         self.rows = rows
-        self.body = body
+        storage = Self.header(queriedAt: queriedAt, rows: rows)
+        bodyStart = storage.count
+        storage.append(contentsOf: body)
+    }
+
+    /// Wraps a buffer that already starts with `header(queriedAt:rows:)`.
+    init(queriedAt: Date, rows: Int?, storage: [UInt8], bodyStart: Int) {
+        self.queriedAt = queriedAt
+        self.rows = rows
+        self.storage = storage
+        self.bodyStart = bodyStart
+    }
+
+    /// Hands the encoded object to `body` without copying it.
+    func withEncoded<T>(_ body: (Data) throws -> T) rethrows -> T {
+        try storage.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return try body(Data()) }
+            return try body(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none))
+        }
     }
 
     /// Nil for bytes that are not a cached result (treated as a miss).
@@ -27,7 +48,8 @@ struct CachedResult: Sendable {
         guard header.count == 3, let ms = Int64(header[1]), let rows = Int(header[2]) else { return nil }
         queriedAt = Date(timeIntervalSince1970: Double(ms) / 1000)
         self.rows = rows < 0 ? nil : rows
-        body = [UInt8](data[data.index(after: nl)...])
+        storage = [UInt8](data)
+        bodyStart = data.distance(from: data.startIndex, to: data.index(after: nl))
     }
 }
 
@@ -92,7 +114,7 @@ extension NodeWork {
         case .run:
             let t0 = ContinuousClock.now
             let (result, out) = try run()
-            try cache.store(key, result.encoded())
+            try result.withEncoded { try cache.store(key, $0) }
             let ms = (ContinuousClock.now - t0).components
             remember(name, key: key, output: out, status: BuildState.NodeRecord.built, rows: result.rows, queriedAt: result.queriedAt, duration: Int(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000), maxAge: maxAge)
             return NodeResult(status: .built, output: out, rows: result.rows)
@@ -163,7 +185,7 @@ extension NodeWork {
         return try cachedOrRun(
             name: m.name, key: key, maxAge: m.maxAge, refresh: refreshes(i),
             intact: { out in shared.withLock { $0.stat.confirm(path, hash: out.hex) } },
-            restore: { try load($0.body) },
+            restore: { try load(Array($0.body)) },
             run: {
                 let bytes: [UInt8]
                 do { bytes = try scripts.run(args, in: project.directory) } catch let f as ScriptRunner.Failure {

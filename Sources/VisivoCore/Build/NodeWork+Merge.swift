@@ -78,7 +78,7 @@ extension NodeWork {
                     return true
                 }
             },
-            restore: { try materialise($0.body) },
+            restore: { try materialise(Array($0.body)) },
             run: {
                 var members: [(String, JSONValue)] = []
                 let queriedAt = Date()

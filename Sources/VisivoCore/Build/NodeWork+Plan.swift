@@ -7,7 +7,7 @@ extension NodeWork {
         loadState()
         var plans: [Int: NodePlan] = [:]
         var outputs: [Int: Fingerprint] = [:]
-        func decidePlan(_ i: Int, name: String, key: Fingerprint, maxAge: Duration?, outputOf: ([UInt8]) -> Fingerprint = { Self.hash($0) }, intact: (Fingerprint) -> Bool) {
+        func decidePlan(_ i: Int, name: String, key: Fingerprint, maxAge: Duration?, outputOf: (ArraySlice<UInt8>) -> Fingerprint = { Self.hash($0) }, intact: (Fingerprint) -> Bool) {
             switch decide(name: name, key: key, maxAge: maxAge, refresh: refreshes(i), intact: intact, peek: true) {
             case .inPlace(let out, _):
                 outputs[i] = out
@@ -65,7 +65,7 @@ extension NodeWork {
                     let key = Self.modelKey("model.local_merge", sql: sql, inputs: graph.needs[i].map { outputs[$0] ?? .zero })
                     let paths = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }.map { mergeTablePath(merge: m.name, upstream: $0.name) }
                     let attached = graph.needs[i].filter { graph.nodes[$0].type == "csv_script" }.map { outputs[$0] ?? .zero }
-                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge, outputOf: { Self.mergeOutput(body: $0, attached: attached) }) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
+                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge, outputOf: { Self.mergeOutput(body: Array($0), attached: attached) }) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
                 }
             case .trace:
                 let t = compiled.trace(named: node.name)!

@@ -31,7 +31,7 @@ extension NodeWork {
         let queryPath = dir + "/query.sql"
         let sqlHash = TraceQuery.label(q.sql)
         var note: String? = nil
-        func write(_ bytes: [UInt8]) throws -> Fingerprint {
+        func write(_ bytes: ArraySlice<UInt8>) throws -> Fingerprint {
             let out = Self.hash(bytes)
             try AtomicFile.write(bytes, to: dataPath, scratch: scratchDirectory)
             shared.withLock { $0.stat.record(dataPath, hash: out.hex) }
@@ -63,9 +63,10 @@ extension NodeWork {
                 if sink.droppedNullCohort > 0 {
                     note = "dropped \(sink.droppedNullCohort) row\(sink.droppedNullCohort == 1 ? "" : "s") whose cohort_on is NULL"
                 }
-                let bytes = sink.finish()
-                let out = try write(bytes)
-                return (CachedResult(queriedAt: queriedAt, rows: sink.rows, body: bytes), out)
+                let header = CachedResult.header(queriedAt: queriedAt, rows: sink.rows)
+                let result = CachedResult(queriedAt: queriedAt, rows: sink.rows, storage: sink.finish(prefix: header), bodyStart: header.count)
+                let out = try write(result.body)
+                return (result, out)
             })
         var r = result
         r.note = note

@@ -52,10 +52,11 @@ public struct TraceData: RowSink {
 
     /// The `data.json` bytes, releasing each cohort's buffers as it goes, so a large
     /// result is never held twice over.
-    public mutating func finish() -> [UInt8] {
-        var size = 2
+    /// `prefix` is written first (a cache header), so the caller holds one buffer in all.
+    public mutating func finish(prefix: [UInt8] = []) -> [UInt8] {
+        var size = 2 + prefix.count
         for bufs in buffers.values { for b in bufs { size += b.utf8.count + 8 } }
-        var out: [UInt8] = []
+        var out: [UInt8] = prefix
         out.reserveCapacity(size + cohortOrder.count * 16 + keys.count * cohortOrder.count * 24)
         out.append(UInt8(ascii: "{"))
         var head = ""
@@ -64,13 +65,14 @@ public struct TraceData: RowSink {
             JSONValue.writeString(cohort, to: &head)
             head += ":{"
             out.append(contentsOf: head.utf8)
-            guard let bufs = buffers.removeValue(forKey: cohort) else { continue }
+            guard var bufs = buffers.removeValue(forKey: cohort) else { continue }
             for (k, entry) in keys.enumerated() {
                 head = k > 0 ? "," : ""
                 JSONValue.writeString(entry.key, to: &head)
                 head += ":["
                 out.append(contentsOf: head.utf8)
                 out.append(contentsOf: bufs[k].utf8)
+                bufs[k] = ""  // each column is freed as soon as it is copied
                 out.append(UInt8(ascii: "]"))
             }
             out.append(UInt8(ascii: "}"))

@@ -27,14 +27,17 @@ public enum AtomicFile {
         }
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
         var ok = true
-        let array = Array(bytes)
-        array.withUnsafeBytes { buf in
+        func writeAll(_ buf: UnsafeRawBufferPointer) {
             var offset = 0
             while offset < buf.count {
                 let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n <= 0 { if errno == EINTR { continue }; ok = false; break }
                 offset += n
             }
+        }
+        // Large results are written from where they are, not copied first.
+        if bytes.withContiguousStorageIfAvailable({ writeAll(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(bytes).withUnsafeBytes(writeAll)
         }
         let err = errno
         close(fd)
