@@ -3,15 +3,6 @@ import Testing
 
 @testable import VisivoCore
 
-/// Runs `body` in a fresh temporary directory that is deleted afterwards.
-@discardableResult
-private func inTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("visivo-state-tests-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    return try body(dir)
-}
 
 private let sampleState = BuildState(nodes: [
     "orders_model": .init(
@@ -27,7 +18,7 @@ private let sampleState = BuildState(nodes: [
 
 @Suite struct BuildStateTests {
     @Test func roundTrips() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/.visivo/state.json"  // parent directory does not exist yet
             try sampleState.save(to: path)
             let loaded = BuildState.load(from: path)
@@ -39,7 +30,7 @@ private let sampleState = BuildState(nodes: [
     }
 
     @Test func emptyStateRoundTrips() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/state.json"
             try BuildState().save(to: path)
             #expect(BuildState.load(from: path) == BuildState())
@@ -47,7 +38,7 @@ private let sampleState = BuildState(nodes: [
     }
 
     @Test func jsonHasSortedKeysAndISO8601Dates() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/state.json"
             try sampleState.save(to: path)
             let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -69,7 +60,7 @@ private let sampleState = BuildState(nodes: [
     }
 
     @Test func saveReplacesTheFileAndLeavesNoTemporaryFiles() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/state.json"
             try sampleState.save(to: path)
             var next = sampleState
@@ -87,7 +78,7 @@ private let sampleState = BuildState(nodes: [
         #"{"nodes": {"a": {"fingerprint": "x", "status": "built", "durationMs": 1, "queriedAt": "yesterday"}}}"#,
     ])
     func garbledStateLoadsAsEmpty(contents: String) throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/state.json"
             try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
             #expect(BuildState.load(from: path) == BuildState())
@@ -95,7 +86,7 @@ private let sampleState = BuildState(nodes: [
     }
 
     @Test func binaryGarbageLoadsAsEmpty() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/state.json"
             try Data([0xFF, 0xFE, 0x00, 0x7B, 0x80]).write(to: URL(fileURLWithPath: path))
             #expect(BuildState.load(from: path) == BuildState())
@@ -103,14 +94,14 @@ private let sampleState = BuildState(nodes: [
     }
 
     @Test func missingOrUnreadableStateLoadsAsEmpty() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             #expect(BuildState.load(from: dir + "/nope.json") == BuildState())
             #expect(BuildState.load(from: dir) == BuildState())  // a directory
         }
     }
 
     @Test func optionalFieldsMayBeAbsent() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/state.json"
             let json = #"{"nodes": {"a": {"fingerprint": "x", "status": "built", "durationMs": 1}}}"#
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))

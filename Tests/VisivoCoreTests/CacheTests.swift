@@ -7,15 +7,6 @@ import Testing
 
 // MARK: - Helpers
 
-/// Runs `body` in a fresh temporary directory that is deleted afterwards.
-@discardableResult
-private func inTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("visivo-cache-tests-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    return try body(dir)
-}
 
 /// Deterministic pseudo-random bytes (SplitMix64), incompressible enough to exercise many chunks.
 private func pseudoRandomBytes(_ count: Int, seed: UInt64 = 42) -> Data {
@@ -220,7 +211,7 @@ private final class FailureLog: Sendable {
 
     @Test(arguments: [0, 1_000, 2_621_440 + 7])
     func hashFileEqualsHashingTheSameBytes(size: Int) throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/input.bin"
             let data = pseudoRandomBytes(size, seed: UInt64(size))
             try data.write(to: URL(fileURLWithPath: path))
@@ -240,7 +231,7 @@ private final class FailureLog: Sendable {
     }
 
     @Test func hashFileOfMissingFileThrows() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             #expect(throws: FingerprintError.self) {
                 try FingerprintHasher.hashFile(at: dir + "/missing")
             }
@@ -253,7 +244,7 @@ private final class FailureLog: Sendable {
 @Suite struct FileCacheTests {
     @Test(arguments: [0, 13, 5_000_000])
     func roundTrip(size: Int) throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let cache = FileCache(root: dir + "/.visivo/cache")
             let k = key("round-trip-\(size)")
             let data = pseudoRandomBytes(size)
@@ -284,7 +275,7 @@ private final class FailureLog: Sendable {
     }
 
     @Test func objectsOfRepetitiveJSONAreMuchSmallerOnDisk() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let cache = FileCache(root: dir)
             let json = repetitiveJSON(rows: 5_000)
             let k = key("json")
@@ -329,7 +320,7 @@ private final class FailureLog: Sendable {
 
     @Test(arguments: Damage.allCases)
     func damagedObjectLoadsAsNilIsReportedOnceAndDeleted(damage: Damage) throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let cache = FileCache(root: dir)
             let k = key("damaged")
             let healthy = key("healthy")
@@ -389,7 +380,7 @@ private final class FailureLog: Sendable {
     }
 
     @Test func concurrentStoresAndLoadsFromEightThreads() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let cache = FileCache(root: dir)
             let failures = FailureLog()
             let sharedKeys = (0..<12).map { key("shared-\($0)") }
@@ -446,7 +437,7 @@ private final class FailureLog: Sendable {
     }
 
     @Test func pruneRemovesExactlyTheDeadObjects() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let cache = FileCache(root: dir)
             #expect(try cache.prune(keeping: []) == (removed: 0, bytesFreed: 0))
 
@@ -492,7 +483,7 @@ private final class FailureLog: Sendable {
     }
 
     @Test func clearRemovesEverything() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let cache = FileCache(root: dir + "/cache")
             try cache.clear()  // nothing there yet
             #expect(cache.size() == (objects: 0, bytes: 0))
@@ -510,7 +501,7 @@ private final class FailureLog: Sendable {
     }
 
     @Test func storeFailsCleanlyWhenTheRootIsAFile() throws {
-        try inTemporaryDirectory { dir in
+        try withTemporaryDirectory { dir in
             let root = dir + "/not-a-directory"
             try Data().write(to: URL(fileURLWithPath: root))
             let cache = FileCache(root: root)

@@ -3,6 +3,7 @@ import Synchronization
 @testable import VisivoCore
 
 /// A fresh temporary folder for one test, deleted afterwards.
+@discardableResult
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-test-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
