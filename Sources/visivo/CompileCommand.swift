@@ -43,7 +43,8 @@ struct CompileCommand: ParsableCommand {
         }
         if stat.changed { try? stat.save(to: statPath) }
         let ms = (ContinuousClock.now - start).milliseconds
-        Terminal.error("compiled \(compiled.graph.nodes.count) nodes and \(total) queries (\(written) query.sql written) into \(out) in \(ms) ms")
+        let nodes = compiled.graph.nodes.count
+        Terminal.error("compiled \(nodes) node\(nodes == 1 ? "" : "s") and \(total) quer\(total == 1 ? "y" : "ies") (\(written) query.sql written) into \(out) in \(ms) ms")
     }
 }
 

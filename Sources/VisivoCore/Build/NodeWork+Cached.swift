@@ -135,6 +135,7 @@ extension NodeWork {
             }
             s.state.nodes[name] = BuildState.NodeRecord(fingerprint: key.hex, status: status, durationMs: duration, rows: rows, queriedAt: queriedAt, outputHash: output.hex)
             if status == BuildState.NodeRecord.reused, let q = queriedAt, s.oldestReused.map({ q < $0 }) ?? true { s.oldestReused = q }
+            if let q = queriedAt, s.oldestResult.map({ q < $0 }) ?? true { s.oldestResult = q }
         }
     }
 

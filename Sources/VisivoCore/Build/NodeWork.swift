@@ -32,6 +32,8 @@ final class NodeWork: Sendable {
         var stat = FileStatCache()
         var outputs: [Int: Fingerprint] = [:]
         var oldestReused: Date?
+        /// When the oldest result this build ended with (built or reused) was queried.
+        var oldestResult: Date?
         /// The earliest moment a result with a max_age expires.
         var expiry: Date?
     }
@@ -89,7 +91,7 @@ final class NodeWork: Sendable {
     func snapshot(reused: Int, checked: Int) -> NoOpSnapshot {
         shared.withLock { s in
             NoOpSnapshot(contentHash: project.contentHash, binary: NoOpSnapshot.binaryLabel(), outputDirectory: options.outputDirectory,
-                         files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestReused,
+                         files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestResult,
                          inputs: s.stat.inputs, outputs: s.stat.outputs)
         }
     }
@@ -197,16 +199,13 @@ final class NodeWork: Sendable {
         case .sqlite, .duckdb:
             let path = ConnectionPool.resolve(s.database, in: project.directory)
             h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
-            // Commits still in a write-ahead log are part of the data too.
-            if FileManager.default.fileExists(atPath: path + "-wal") {
-                h.add("wal", try shared.withLock { try $0.stat.hash(of: path + "-wal") })
-            } else {
-                shared.withLock { $0.stat.noteAbsent(path + "-wal") }
-            }
+            try hashWAL(of: path, into: &h)
             for a in s.attach {
                 let db = a.sourceName.flatMap { compiled.source(named: $0)?.database } ?? a.database
                 h.add("attach", a.schemaName)
-                h.add("file", try shared.withLock { try $0.stat.hash(of: ConnectionPool.resolve(db, in: project.directory)) })
+                let attached = ConnectionPool.resolve(db, in: project.directory)
+                h.add("file", try shared.withLock { try $0.stat.hash(of: attached) })
+                try hashWAL(of: attached, into: &h)
             }
         default:
             for (k, v) in [("host", s.host), ("database", s.database), ("username", s.username), ("schema", s.dbSchema), ("account", s.account), ("warehouse", s.warehouse), ("role", s.role), ("project", s.project)] {
@@ -221,6 +220,16 @@ final class NodeWork: Sendable {
             h.add("probe", sink.hasher.finalize())
         }
         return h.finalize()
+    }
+
+    /// Commits still in a database's write-ahead log are part of its data too.
+    func hashWAL(of path: String, into h: inout FingerprintHasher) throws {
+        let wal = path + "-wal"
+        if FileManager.default.fileExists(atPath: wal) {
+            h.add("wal", try shared.withLock { try $0.stat.hash(of: wal) })
+        } else {
+            shared.withLock { $0.stat.noteAbsent(wal) }
+        }
     }
 
     // MARK: - Models

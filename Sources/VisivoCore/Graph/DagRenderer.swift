@@ -69,7 +69,7 @@ public struct DagRenderer: Sendable {
         for r in roots.sorted(by: { (graph.nodes[$0].kind, graph.nodes[$0].name) > (graph.nodes[$1].kind, graph.nodes[$1].name) }) {
             walk(r, prefix: "", connector: "", childPrefix: "")
         }
-        out += "\(nodes.count) nodes; ↑ marks a node whose inputs are shown above\n"
+        out += "\(nodes.count) node\(nodes.count == 1 ? "" : "s"); ↑ marks a node whose inputs are shown above\n"
         return out
     }
 
