@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import VisivoCore
+
+/// The command-line front end, run as users run it: selection flags, formats, exit codes.
+@Suite struct CommandLineTests {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the visivo binary in `dir`; stdout and stderr go to files (no pipe deadlocks).
+    func visivo(_ args: [String], in dir: String) throws -> Output {
+        let binary = try CrashRecoveryTests.binaryPath()
+        let out = dir + "/.out", err = dir + "/.err"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        try p.run()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: readText(out) ?? "", stderr: readText(err) ?? "")
+    }
+
+    func names(_ list: String) -> Set<String> {
+        Set(list.split(separator: "\n").map { line in
+            let afterKind = line.dropFirst(10)
+            return String(afterKind.components(separatedBy: "  ").first ?? "")
+        })
+    }
+
+    @Test func selectionFlags() throws {
+        try withTemporaryDirectory { dir in
+            try write(graphProject, in: dir)
+            let exclude = try visivo(["dag", "--no-state", "--format", "list", "--select", "orders+", "--exclude", "type:chart", "dash"], in: dir)
+            #expect(exclude.status == 0)
+            #expect(names(exclude.stdout) == ["orders", "t1", "t2", "merged", "t4"])
+            let nf = try visivo(["dag", "--no-state", "--format", "list", "-nf", "t3"], in: dir)
+            #expect(names(nf.stdout) == ["csv", "t3", "c2", "dash"])
+            let df = try visivo(["dag", "--no-state", "--format", "list", "-df", "type:trace,source:db"], in: dir)
+            #expect(names(df.stdout) == ["t1", "t2", "t4"])
+            let bad = try visivo(["dag", "--select", "t9"], in: dir)
+            #expect(bad.status == 2)
+            #expect(bad.stderr == "error: selector 't9' matches no node (did you mean 't1'?)\n")
+        }
+    }
+
+    @Test func compileWritesQueriesAndMasksPasswords() throws {
+        try withTemporaryDirectory { dir in
+            try write(["project.visivo.yml": """
+                sources:
+                  - {name: pg, type: postgresql, database: d, host: h, password: "{{ env_var('SECRET_PW', 'hunter2-secret') }}"}
+                models: [{name: m, sql: select 1 as a, source: ref(pg)}]
+                traces: [{name: t, model: ref(m), props: {x: query(a)}}]
+
+                """], in: dir)
+            let r = try visivo(["compile"], in: dir)
+            #expect(r.status == 0)
+            #expect(r.stderr.hasPrefix("compiled 3 nodes and 1 query (1 query.sql written) into "))
+            let json = readText(dir + "/target/project.json") ?? ""
+            #expect(json.contains("\"password\":\"**********\""))
+            #expect(!json.contains("hunter2-secret"))
+            #expect(readText(dir + "/target/t/query.sql")?.hasSuffix("-- source: pg") == true)
+        }
+    }
+
+    @Test func projectErrorsExitOneAndNameEveryPlace() throws {
+        try withTemporaryDirectory { dir in
+            try write(["project.visivo.yml": "models:\n  - name: m\n    sql: select 1\n    sorce: x\n"], in: dir)
+            let r = try visivo(["build"], in: dir)
+            #expect(r.status == 1)
+            #expect(r.stderr == """
+                project.visivo.yml:2:5: error: model 'm' names no source and the project has no defaults.source_name (add 'source: ref(NAME)' or a default)
+                project.visivo.yml:4:5: error: unknown key 'sorce' in model 'm' (did you mean 'source'?)
+                2 errors; nothing was built
+
+                """)
+        }
+    }
+}
