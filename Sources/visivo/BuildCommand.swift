@@ -57,9 +57,7 @@ struct BuildCommand: ParsableCommand {
         }
         let compiled = try project.load()
         options.threads = threads
-        if let dir = cacheDir ?? ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] {
-            options.cacheDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path
-        }
+        options.cacheDirectory = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
         options.refreshAll = refresh
         for s in refreshSources {
             guard compiled.project.source(named: s) != nil else {

@@ -28,7 +28,7 @@ struct CleanCommand: ParsableCommand {
             removed.append(path)
         }
         if cache {
-            let cacheDir = ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] ?? options.cacheDirectory
+            let cacheDir = resolveCacheDirectory(workingDir: workingDir, cacheDir: nil)
             if FileManager.default.fileExists(atPath: cacheDir) {
                 try FileCache(root: cacheDir).clear()
                 removed.append(cacheDir)
@@ -81,6 +81,7 @@ struct CacheCommand: ParsableCommand {
     }
 }
 
+/// The cache folder: `--cache-dir`, else `VISIVO_CACHE_DIR`, else `.visivo/cache` in the project.
 func resolveCacheDirectory(workingDir: String, cacheDir: String?) -> String {
     if let c = cacheDir ?? ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] { return URL(fileURLWithPath: c).standardizedFileURL.path }
     return BuildOptions(projectDirectory: URL(fileURLWithPath: workingDir).standardizedFileURL.path).cacheDirectory

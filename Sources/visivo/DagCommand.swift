@@ -36,9 +36,7 @@ struct DagCommand: ParsableCommand {
         var stale: Set<Int> = []
         if !noState {
             var options = BuildOptions(projectDirectory: project.projectDirectory)
-            if let dir = cacheDir ?? ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] {
-                options.cacheDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path
-            }
+            options.cacheDirectory = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
             for (i, p) in BuildEngine(compiled, options: options).plan() {
                 states[i] = p.reason
                 if p.stale { stale.insert(i) }

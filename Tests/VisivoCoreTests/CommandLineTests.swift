@@ -14,8 +14,8 @@ import Testing
     func visivo(_ args: [String], in dir: String) throws -> Output {
         let binary = try CrashRecoveryTests.binaryPath()
         let out = dir + "/.out", err = dir + "/.err"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args

@@ -2,7 +2,7 @@ import Foundation
 
 /// What the last build did for each node: the fingerprint it was built from, how it went,
 /// and the hash of what it produced (for early cutoff). Saved as JSON between runs.
-public struct BuildState: Codable, Sendable, Equatable {
+public struct BuildState: Sendable, Equatable {
     /// Keyed by node name.
     public var nodes: [String: NodeRecord]
 
@@ -10,7 +10,7 @@ public struct BuildState: Codable, Sendable, Equatable {
         self.nodes = nodes
     }
 
-    public struct NodeRecord: Codable, Sendable, Equatable {
+    public struct NodeRecord: Sendable, Equatable {
         /// Reads one record; nil when a field is missing or of the wrong type.
         init?(json: JSONValue) {
             guard case .string(let fp)? = json["fingerprint"], case .string(let status)? = json["status"],

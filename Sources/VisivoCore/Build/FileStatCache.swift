@@ -2,8 +2,8 @@ import Foundation
 
 /// Remembers file content hashes by (size, mtime, inode), so an unchanged 1 GB database
 /// file is not re-read on every build; a file whose stat changed is hashed again.
-public struct FileStatCache: Codable, Sendable {
-    struct Entry: Codable, Sendable, Equatable {
+public struct FileStatCache: Sendable {
+    struct Entry: Sendable, Equatable {
         var size: Int64
         var mtimeNs: Int64
         var inode: UInt64

@@ -41,11 +41,11 @@ extension NodeWork {
             name: t.name, key: key, maxAge: maxAge(of: t), refresh: refreshes(i),
             intact: { out in shared.withLock { $0.stat.confirm(dataPath, hash: out.hex) && $0.stat.confirm(queryPath, hash: sqlHash) } },
             restore: { cached in
-                try writeQuery(q.sql, to: queryPath, label: sqlHash)
+                try writeOutput(queryPath, label: sqlHash) { Array(q.sql.utf8) }
                 return try write(cached.body)
             },
             run: {
-                try writeQuery(q.sql, to: queryPath, label: sqlHash)
+                try writeOutput(queryPath, label: sqlHash) { Array(q.sql.utf8) }
                 var sink = TraceData(dialect: q.dialect)
                 let queriedAt = Date()
                 do {
@@ -71,13 +71,6 @@ extension NodeWork {
         var r = result
         r.note = note
         return r
-    }
-
-    /// Writes a trace's query.sql unless it is already there under this label.
-    func writeQuery(_ sql: String, to path: String, label: String) throws {
-        if shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
-        try AtomicFile.write(Array(sql.utf8), to: path, scratch: scratchDirectory)
-        shared.withLock { $0.stat.record(path, hash: label) }
     }
 
     func relative(_ path: String) -> String {

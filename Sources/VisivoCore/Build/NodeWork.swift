@@ -99,19 +99,17 @@ final class NodeWork: Sendable {
     /// Writes target/project.json, unless it was written from these very files before.
     func writeProjectJSON() throws {
         let path = options.outputDirectory + "/project.json"
-        let label = "project:" + project.contentHash
-        if !project.contentHash.isEmpty, shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
-        try AtomicFile.write(Array(ProjectJSON.render(project).serialized.utf8), to: path, scratch: scratchDirectory)
-        shared.withLock { $0.stat.record(path, hash: label) }
+        // A project made without the loader has no content hash: always write it.
+        let label = project.contentHash.isEmpty ? nil : "project:" + project.contentHash
+        try writeOutput(path, label: label) { Array(ProjectJSON.render(project).serialized.utf8) }
     }
 
-    /// Writes a text output unless the file on disk is, by its stat, already that text.
-    func writeIfChanged(_ text: String, to path: String) throws {
-        let bytes = Array(text.utf8)
-        let hash = Self.hash(bytes).hex
-        if shared.withLock({ $0.stat.confirm(path, hash: hash) }) { return }
-        try AtomicFile.write(bytes, to: path, scratch: scratchDirectory)
-        shared.withLock { $0.stat.record(path, hash: hash) }
+    /// Writes an output unless the file on disk still carries `label` by its stat;
+    /// `bytes` is only called when the file must be written.
+    func writeOutput(_ path: String, label: String?, _ bytes: () -> [UInt8]) throws {
+        if let label, shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
+        try AtomicFile.write(bytes(), to: path, scratch: scratchDirectory)
+        if let label { shared.withLock { $0.stat.record(path, hash: label) } }
     }
 
     static func hash(_ bytes: some Sequence<UInt8>) -> Fingerprint {

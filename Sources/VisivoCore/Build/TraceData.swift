@@ -81,23 +81,9 @@ public struct TraceData: RowSink {
         return out
     }
 
-    /// The `data.json` text.
+    /// The `data.json` text (what `finish()` returns, as a string).
     public func json() -> String {
-        var out = "{"
-        for (c, cohort) in cohortOrder.enumerated() {
-            if c > 0 { out += "," }
-            JSONValue.writeString(cohort, to: &out)
-            out += ":{"
-            let bufs = buffers[cohort]!
-            for (k, entry) in keys.enumerated() {
-                if k > 0 { out += "," }
-                JSONValue.writeString(entry.key, to: &out)
-                out += ":["
-                out += bufs[k]
-                out += "]"
-            }
-            out += "}"
-        }
-        return out + "}"
+        var copy = self
+        return String(decoding: copy.finish(), as: UTF8.self)
     }
 }

@@ -45,14 +45,10 @@ public struct CompiledProject: Sendable {
             for (i, x) in items.enumerated() where out[name(x)] == nil { out[name(x)] = i }
             return out
         }
-        sourceIndex = index(project.sources, \.name)
-        modelIndex = index(project.models, \.name)
+        let sourceIndex = index(project.sources, \.name), modelIndex = index(project.models, \.name)
+        self.sourceIndex = sourceIndex
+        self.modelIndex = modelIndex
         traceIndex = index(project.traces, \.name)
-        var modelsByName: [String: Model] = [:]
-        for m in project.models { modelsByName[m.name] = m }
-        var sourcesByName: [String: Source] = [:]
-        for s in project.sources { sourcesByName[s.name] = s }
-        let models = modelsByName, sources = sourcesByName
         queries.reserveCapacity(project.traces.count)
         // Traces compile independently: spread them over the cores.
         let traces = project.traces
@@ -62,11 +58,11 @@ public struct CompiledProject: Sendable {
             var local: [(Int, TraceQuery, QueryTarget)] = []
             for i in (c * chunk)..<min(traces.count, (c + 1) * chunk) {
                 let t = traces[i]
-                guard let model = models[t.model.name] else { continue }
+                guard let model = modelIndex[t.model.name].map({ project.models[$0] }) else { continue }
                 let target = Self.target(of: model, defaults: project.defaults)
                 let dialect: Dialect
                 switch target {
-                case .source(let name): dialect = Dialect(sources[name]?.type ?? .sqlite)
+                case .source(let name): dialect = Dialect(sourceIndex[name].map { project.sources[$0].type } ?? .sqlite)
                 case .model: dialect = Dialect(.sqlite)
                 }
                 local.append((i, TraceQueryCompiler.compile(t, model: model, dialect: dialect, sourceName: target.displayName), target))
