@@ -25,14 +25,22 @@ let package = Package(
         // zlib: compression of cache objects.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // MariaDB Connector/C: the MySQL / MariaDB connector.
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb",
+                       providers: [.apt(["libmariadb-dev"])]),
+        // DuckDB's C API, declared here and loaded at run time with dlopen: the binary does
+        // not depend on libduckdb.so; only a project with a DuckDB source needs it.
+        .target(name: "CDuckDB", linkerSettings: [.linkedLibrary("dl")]),
         // posix_spawn's chdir file action, which Swift's Glibc module does not expose.
         .systemLibrary(name: "CSpawn"),
         // The whole engine: loading, graph, query compiler, connectors, build.
         .target(
             name: "VisivoCore",
             dependencies: [
-                "CYAML", "CSQLite", "CLibPQ", "CZlib", "CSpawn",
+                "CYAML", "CSQLite", "CLibPQ", "CZlib", "CSpawn", "CMariaDB", "CDuckDB",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RSA (RS256) for Snowflake key-pair and BigQuery service-account JWTs.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // The thin command-line front end.

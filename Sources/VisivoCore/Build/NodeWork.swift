@@ -197,7 +197,7 @@ final class NodeWork: Sendable {
         case .sqlite, .duckdb:
             let path = ConnectionPool.resolve(s.database, in: project.directory)
             h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
-            try hashWAL(of: path, into: &h)
+            try hashWAL(of: path, suffix: s.type == .duckdb ? ".wal" : "-wal", into: &h)
             for a in s.attach {
                 let db = a.sourceName.flatMap { compiled.source(named: $0)?.database } ?? a.database
                 h.add("attach", a.schemaName)
@@ -220,9 +220,10 @@ final class NodeWork: Sendable {
         return h.finalize()
     }
 
-    /// Commits still in a database's write-ahead log are part of its data too.
-    func hashWAL(of path: String, into h: inout FingerprintHasher) throws {
-        let wal = path + "-wal"
+    /// Commits still in a database's write-ahead log (SQLite `-wal`, DuckDB `.wal`) are part
+    /// of its data too.
+    func hashWAL(of path: String, suffix: String = "-wal", into h: inout FingerprintHasher) throws {
+        let wal = path + suffix
         if FileManager.default.fileExists(atPath: wal) {
             h.add("wal", try shared.withLock { try $0.stat.hash(of: wal) })
         } else {

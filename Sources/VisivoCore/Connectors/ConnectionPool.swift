@@ -102,9 +102,19 @@ public final class ConnectionPool: @unchecked Sendable {
             return db
         case .postgresql:
             return try PostgreSQLConnection(source: source)
-        case .mysql, .duckdb, .snowflake, .bigquery:
-            throw ConnectorError(source: source.name, message: "sources of type '\(source.type.rawValue)' are not supported by this version yet (supported: sqlite, postgresql)")
+        case .mysql:
+            throw unsupported(source)
+        case .duckdb:
+            throw unsupported(source)
+        case .snowflake:
+            throw unsupported(source)
+        case .bigquery:
+            throw unsupported(source)
         }
+    }
+
+    private static func unsupported(_ source: Source) -> ConnectorError {
+        ConnectorError(source: source.name, message: "sources of type '\(source.type.rawValue)' are not supported by this version yet")
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

@@ -73,6 +73,18 @@ struct Fields {
         return i
     }
 
+    /// A YAML boolean: true/false, yes/no, on/off (any case).
+    func bool(_ key: String, _ diagnostics: inout [Diagnostic]) -> Bool? {
+        guard let v = self[key] else { return nil }
+        switch v.scalar?.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            diagnostics.append(Diagnostic(.error, "'\(key)' of \(what) must be true or false, not \(v.scalar.map { "'\($0)'" } ?? v.kindName)", at: v.location))
+            return nil
+        }
+    }
+
     func list(_ key: String, _ diagnostics: inout [Diagnostic]) -> [YAMLNode] {
         guard let v = self[key] else { return [] }
         guard let items = v.sequence else {

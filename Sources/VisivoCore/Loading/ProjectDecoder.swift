@@ -116,7 +116,7 @@ struct ProjectDecoder {
         "name", "type", "database", "host", "port", "username", "password", "db_schema",
         "connection_pool_size", "attach", "account", "warehouse", "role", "project",
         "credentials_base64", "sslmode", "max_age", "freshness", "timezone", "location",
-        "private_key_path", "private_key_passphrase",
+        "private_key_path", "private_key_passphrase", "read_only", "ssl_ca", "ssl_cert", "ssl_key",
     ]
 
     mutating func source(_ node: YAMLNode, parent: String?) -> Ref? {
@@ -149,6 +149,13 @@ struct ProjectDecoder {
         s.role = f.string("role", &diagnostics)
         s.project = f.string("project", &diagnostics)
         s.credentialsBase64 = f.string("credentials_base64", &diagnostics)
+        s.privateKeyPath = f.string("private_key_path", &diagnostics)
+        s.privateKeyPassphrase = f.string("private_key_passphrase", &diagnostics)
+        s.dataLocation = f.string("location", &diagnostics)
+        s.readOnly = f.bool("read_only", &diagnostics)
+        s.sslCA = f.string("ssl_ca", &diagnostics)
+        s.sslCert = f.string("ssl_cert", &diagnostics)
+        s.sslKey = f.string("ssl_key", &diagnostics)
         s.maxAge = f.duration("max_age", &diagnostics)
         s.freshness = f.string("freshness", &diagnostics)
         for item in f.list("attach", &diagnostics) {

@@ -73,6 +73,18 @@ public struct Source: Sendable, Hashable {
     public var role: String?
     public var project: String?
     public var credentialsBase64: String?
+    /// Snowflake key-pair authentication: a PEM private key file (PKCS#8, optionally encrypted).
+    public var privateKeyPath: String?
+    public var privateKeyPassphrase: String?
+    /// BigQuery: the location (region) jobs run in, e.g. `US`, `EU`, `europe-west1`.
+    public var dataLocation: String?
+    /// DuckDB: open the database file read-only (the default) or read-write.
+    public var readOnly: Bool?
+    /// MySQL TLS: CA certificate, client certificate and key files (`sslmode` says whether
+    /// TLS is required and whether the server certificate is verified).
+    public var sslCA: String?
+    public var sslCert: String?
+    public var sslKey: String?
     /// SQLite `attach`: more database files under schema names.
     public var attach: [Attachment] = []
     /// How old a cached result may get before it is queried again.

@@ -83,6 +83,13 @@ public enum ProjectJSON {
         add("role", s.role)
         add("project", s.project)
         if s.credentialsBase64 != nil { m.append(("credentials_base64", .string(mask))) }
+        add("private_key_path", s.privateKeyPath)
+        if s.privateKeyPassphrase != nil { m.append(("private_key_passphrase", .string(mask))) }
+        add("location", s.dataLocation)
+        if let r = s.readOnly { m.append(("read_only", .bool(r))) }
+        add("ssl_ca", s.sslCA)
+        add("ssl_cert", s.sslCert)
+        add("ssl_key", s.sslKey)
         if !s.attach.isEmpty {
             m.append(("attach", .array(s.attach.map { .object([("schema_name", .string($0.schemaName)), ("source", .string($0.sourceName ?? $0.database))]) })))
         }

@@ -54,12 +54,18 @@ public struct Dialect: Sendable, Hashable {
         }
     }
 
-    /// The quote around the `cohort_on` column and select aliases.
-    public var quote: Character { kind == .bigquery ? "`" : "\"" }
+    /// The quote around the `cohort_on` column and select aliases: backticks on BigQuery
+    /// and MySQL (where `"x"` is a string literal unless sql_mode has ANSI_QUOTES), double
+    /// quotes elsewhere.
+    public var quote: Character { kind == .bigquery || kind == .mysql ? "`" : "\"" }
 
     /// The alias a select item gets (BigQuery does not allow dots in column names).
     public func alias(_ key: String) -> String {
-        kind == .bigquery ? "`" + key.replacingOccurrences(of: ".", with: "|") + "`" : "\"" + key + "\""
+        switch kind {
+        case .bigquery: return "`" + key.replacingOccurrences(of: ".", with: "|") + "`"
+        case .mysql: return "`" + key.replacingOccurrences(of: "`", with: "``") + "`"
+        default: return "\"" + key.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
     }
 
     /// The select-item key an alias read back from the database stands for.
