@@ -103,7 +103,7 @@ public final class ConnectionPool: @unchecked Sendable {
         case .postgresql:
             return try PostgreSQLConnection(source: source)
         case .mysql:
-            throw unsupported(source)
+            return try MySQLConnection(source: source, projectDirectory: projectDirectory)
         case .duckdb:
             throw unsupported(source)
         case .snowflake:

@@ -1,0 +1,319 @@
+import CMariaDB
+import Foundation
+
+/// One MariaDB Connector/C connection to a MySQL or MariaDB source.
+///
+/// `@unchecked Sendable`: the `MYSQL` handle is only used by one worker thread at a time
+/// (the `Connection` contract). `cancel()` may come from another thread; it never touches
+/// that handle: it opens a second connection and sends `KILL QUERY <thread id>`.
+public final class MySQLConnection: Connection, @unchecked Sendable {
+    private var mysql: UnsafeMutablePointer<MYSQL>
+    private let settings: Settings
+    private let cancelLock = NSLock()
+    /// Guarded by `cancelLock`: the server thread of the open session, and whether a
+    /// statement is running (so `cancel()` with nothing running kills nothing later).
+    private var threadID: UInt = 0
+    private var running = false
+    private var cancelRequested = false
+
+    /// What it takes to open a session; kept for reconnecting and for the cancel session.
+    struct Settings: Sendable {
+        var sourceName: String
+        var host: String
+        var port: UInt32
+        var user: String?
+        var password: String?
+        var database: String?
+        var sslMode: SSLMode
+        var sslCA: String?
+        var sslCert: String?
+        var sslKey: String?
+    }
+
+    enum SSLMode: String, Sendable {
+        case disable, prefer, require, verifyCA = "verify-ca", verifyFull = "verify-full"
+
+        /// Accepts PostgreSQL's spellings and MySQL's (`REQUIRED`, `VERIFY_IDENTITY`, ...).
+        init?(setting: String) {
+            switch setting.lowercased().replacingOccurrences(of: "_", with: "-") {
+            case "disable", "disabled": self = .disable
+            case "prefer", "preferred": self = .prefer
+            case "require", "required": self = .require
+            case "verify-ca": self = .verifyCA
+            case "verify-full", "verify-identity": self = .verifyFull
+            default: return nil
+            }
+        }
+    }
+
+    /// The client library's one-time global set-up, which is not thread-safe by itself.
+    private static let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
+
+    /// Opens the session (blocking; at most 10 s to connect).
+    public init(source: Source, projectDirectory: String) throws {
+        let sslMode: SSLMode
+        if let text = source.sslmode, !text.isEmpty {
+            guard let mode = SSLMode(setting: text) else {
+                throw ConnectorError(source: source.name, message: "unknown sslmode '\(text)' (use disable, prefer, require, verify-ca or verify-full)")
+            }
+            sslMode = mode
+        } else {
+            sslMode = (source.sslCA ?? source.sslCert ?? source.sslKey) != nil ? .prefer : .disable
+        }
+        func path(_ p: String?) -> String? { p.map { ConnectionPool.resolve($0, in: projectDirectory) } }
+        settings = Settings(
+            sourceName: source.name,
+            host: source.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
+            port: UInt32(source.port ?? 3306),
+            user: source.username,
+            password: source.password,
+            database: source.database.isEmpty ? nil : source.database,
+            sslMode: sslMode, sslCA: path(source.sslCA), sslCert: path(source.sslCert), sslKey: path(source.sslKey))
+        mysql = try Self.open(settings)
+        threadID = UInt(mysql_thread_id(mysql))
+    }
+
+    deinit {
+        mysql_close(mysql)
+    }
+
+    /// Opens and configures one session: UTF-8 (utf8mb4) and UTC for TIMESTAMP values.
+    static func open(_ s: Settings) throws -> UnsafeMutablePointer<MYSQL> {
+        guard libraryReady, let m = mysql_init(nil) else {
+            throw ConnectorError(source: s.sourceName, message: "could not initialise the MySQL client library")
+        }
+        var timeout: UInt32 = 10
+        mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout)
+        mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        var yes: my_bool = 1
+        if s.sslMode != .disable {
+            mysql_ssl_set(m, s.sslKey, s.sslCert, s.sslCA, nil, nil)
+        }
+        if s.sslMode == .require || s.sslMode == .verifyCA || s.sslMode == .verifyFull {
+            mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &yes)
+        }
+        if s.sslMode == .verifyCA || s.sslMode == .verifyFull {
+            mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes)
+        }
+        guard mysql_real_connect(m, s.host, s.user, s.password, s.database, s.port, nil, 0) != nil else {
+            let error = Self.error(m, settings: s, fallback: "could not connect to the MySQL server")
+            mysql_close(m)
+            throw error
+        }
+        // Connector/C accepts a plain connection despite MYSQL_OPT_SSL_ENFORCE unless the
+        // certificate is verified too; `require` means encrypted, so check.
+        if s.sslMode != .disable && s.sslMode != .prefer && mysql_get_ssl_cipher(m) == nil {
+            mysql_close(m)
+            throw ConnectorError(source: s.sourceName, message: "TLS is required (sslmode: \(s.sslMode.rawValue)) but the server at \(s.host):\(s.port) does not support it", code: "2026")
+        }
+        let setup = "SET time_zone = '+00:00'"
+        guard mysql_real_query(m, setup, UInt(setup.utf8.count)) == 0 else {
+            let error = Self.error(m, settings: s, fallback: "could not set the session time zone")
+            mysql_close(m)
+            throw error
+        }
+        return m
+    }
+
+    /// Runs `sql` and streams the rows of its result set into `sink` (`mysql_use_result`:
+    /// rows are read from the socket as the sink takes them, never held all at once).
+    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+        try reconnectIfLost()
+        cancelLock.lock()
+        running = true
+        let cancelledEarly = cancelRequested
+        cancelLock.unlock()
+        defer {
+            cancelLock.lock()
+            running = false
+            cancelLock.unlock()
+        }
+        if cancelledEarly { throw ConnectorError(source: settings.sourceName, message: "query cancelled", cancelled: true) }
+
+        guard mysql_real_query(mysql, sql, UInt(sql.utf8.count)) == 0 else {
+            throw queryError(fallback: "the query failed")
+        }
+        guard let result = mysql_use_result(mysql) else {
+            if mysql_field_count(mysql) == 0 {
+                // A statement without a result set (SET, CREATE ...): no columns, no rows.
+                try sink.columns([])
+                return
+            }
+            throw queryError(fallback: "could not read the result")
+        }
+        var sinkError: (any Error)?
+        do {
+            let count = Int(mysql_num_fields(result))
+            var fields: [Field] = []
+            fields.reserveCapacity(count)
+            if let raw = mysql_fetch_fields(result) {
+                for i in 0..<count { fields.append(Field(raw[i])) }
+            }
+            try sink.columns(fields.map(\.name))
+            var values: [JSONValue] = []
+            values.reserveCapacity(count)
+            while let row = mysql_fetch_row(result) {
+                guard let lengths = mysql_fetch_lengths(result) else { break }
+                values.removeAll(keepingCapacity: true)
+                for i in 0..<count {
+                    guard let p = row[i] else {
+                        values.append(.null)
+                        continue
+                    }
+                    let bytes = UnsafeRawBufferPointer(start: p, count: Int(lengths[i]))
+                    values.append(fields[i].encode(bytes))
+                }
+                try sink.row(values)
+            }
+        } catch {
+            sinkError = error
+            // mysql_free_result reads the remaining rows; stop the server from sending them.
+            killRunningQuery()
+        }
+        let failed = mysql_errno(mysql) != 0
+        let error = failed ? queryError(fallback: "reading the result failed") : nil
+        mysql_free_result(result)
+        if let sinkError { throw sinkError }
+        if let error { throw error }
+        // A killed SLEEP() (and some other statements) returns normally: the rows may be cut short.
+        cancelLock.lock()
+        let cancelled = cancelRequested
+        cancelLock.unlock()
+        if cancelled { throw ConnectorError(source: settings.sourceName, message: "query cancelled", cancelled: true) }
+    }
+
+    /// Stops the running statement; every later `run` on this connection throws "cancelled"
+    /// (a pool's connections live for one build, and a cancelled build ends).
+    public func cancel() {
+        cancelLock.lock()
+        cancelRequested = true
+        cancelLock.unlock()
+        killRunningQuery()
+    }
+
+    /// Sends `KILL QUERY <thread id>` over a second, short-lived session.
+    private func killRunningQuery() {
+        cancelLock.lock()
+        let id = threadID
+        let isRunning = running
+        cancelLock.unlock()
+        guard isRunning, id != 0, let killer = try? Self.open(settings) else { return }
+        let sql = "KILL QUERY \(id)"
+        _ = mysql_real_query(killer, sql, UInt(sql.utf8.count))
+        mysql_close(killer)
+    }
+
+    // MARK: - Errors and reconnecting
+
+    /// Client-side errors (2000-2999) such as "server has gone away" leave the session unusable.
+    private var lost = false
+
+    private func reconnectIfLost() throws {
+        guard lost else { return }
+        let fresh = try Self.open(settings)
+        mysql_close(mysql)
+        mysql = fresh
+        lost = false
+        cancelLock.lock()
+        threadID = UInt(mysql_thread_id(mysql))
+        cancelLock.unlock()
+    }
+
+    private func queryError(fallback: String) -> ConnectorError {
+        var error = Self.error(mysql, settings: settings, fallback: fallback)
+        let code = Int(mysql_errno(mysql))
+        if (2000..<3000).contains(code) { lost = true }
+        cancelLock.lock()
+        // 1317: "Query execution was interrupted" (KILL QUERY).
+        error.cancelled = cancelRequested || code == 1317
+        cancelLock.unlock()
+        return error
+    }
+
+    /// The server's error number and message; the password scrubbed out, never printed.
+    private static func error(_ m: UnsafeMutablePointer<MYSQL>, settings: Settings, fallback: String) -> ConnectorError {
+        let code = mysql_errno(m)
+        var message = mysql_error(m).map { String(cString: $0) } ?? ""
+        if message.isEmpty { message = fallback }
+        return ConnectorError(
+            source: settings.sourceName,
+            message: PostgreSQLConnection.scrub(message, password: settings.password),
+            code: code == 0 ? nil : String(code))
+    }
+
+    // MARK: - Values
+
+    /// One result column: its name and how its text-protocol values become JSON.
+    struct Field {
+        var name: String
+        var kind: Kind
+
+        enum Kind {
+            case integer, float, decimal, bit, datetime, timestamp, binary, text
+        }
+
+        init(_ f: MYSQL_FIELD) {
+            name = f.name.map { String(cString: $0) } ?? ""
+            kind = Self.kind(type: f.type, charset: f.charsetnr)
+        }
+
+        /// 63 is the `binary` character set: BLOB, BINARY, VARBINARY (not TEXT).
+        static func kind(type: enum_field_types, charset: UInt32) -> Kind {
+            switch type {
+            case MYSQL_TYPE_TINY, MYSQL_TYPE_SHORT, MYSQL_TYPE_LONG, MYSQL_TYPE_INT24, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_YEAR:
+                return .integer
+            case MYSQL_TYPE_FLOAT, MYSQL_TYPE_DOUBLE:
+                return .float
+            case MYSQL_TYPE_DECIMAL, MYSQL_TYPE_NEWDECIMAL:
+                return .decimal
+            case MYSQL_TYPE_BIT:
+                return .bit
+            case MYSQL_TYPE_DATETIME, MYSQL_TYPE_DATETIME2:
+                return .datetime
+            case MYSQL_TYPE_TIMESTAMP, MYSQL_TYPE_TIMESTAMP2:
+                return .timestamp
+            case MYSQL_TYPE_TINY_BLOB, MYSQL_TYPE_MEDIUM_BLOB, MYSQL_TYPE_LONG_BLOB, MYSQL_TYPE_BLOB,
+                 MYSQL_TYPE_VAR_STRING, MYSQL_TYPE_STRING, MYSQL_TYPE_VARCHAR, MYSQL_TYPE_GEOMETRY:
+                return charset == 63 ? .binary : .text
+            default:  // DATE, TIME, JSON, ENUM, SET, NULL
+                return .text
+            }
+        }
+
+        func encode(_ bytes: UnsafeRawBufferPointer) -> JSONValue {
+            switch kind {
+            case .integer, .decimal:
+                return .number(String(decoding: bytes, as: UTF8.self))
+            case .float:
+                let text = String(decoding: bytes, as: UTF8.self)
+                return Double(text).map(JSONValue.double) ?? .string(text)
+            case .bit:
+                // BIT(n) arrives as n/8 big-endian bytes: an unsigned integer.
+                var v: UInt64 = 0
+                for b in bytes { v = v << 8 | UInt64(b) }
+                return .number(String(v))
+            case .datetime:
+                return .string(Self.isoDateTime(String(decoding: bytes, as: UTF8.self), zoned: false))
+            case .timestamp:
+                return .string(Self.isoDateTime(String(decoding: bytes, as: UTF8.self), zoned: true))
+            case .binary:
+                return .string(Data(bytes).base64EncodedString())
+            case .text:
+                return .string(String(decoding: bytes, as: UTF8.self))
+            }
+        }
+
+        /// `2024-01-03 08:15:00[.120000]` -> `2024-01-03T08:15:00[.12]` (+ `Z` for TIMESTAMP,
+        /// which the session shows in UTC). Zero dates (`0000-00-00 ...`) stay as they are.
+        static func isoDateTime(_ text: String, zoned: Bool) -> String {
+            guard !text.hasPrefix("0000-00-00"), let space = text.firstIndex(of: " ") else { return text }
+            var s = text
+            s.replaceSubrange(space...space, with: "T")
+            if let dot = s.firstIndex(of: ".") {
+                while s.last == "0" { s.removeLast() }
+                if s.index(after: dot) == s.endIndex { s.remove(at: dot) }
+            }
+            return zoned ? s + "Z" : s
+        }
+    }
+}
