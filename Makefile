@@ -1,15 +1,16 @@
 # visivo: build, run the example, test, benchmark, install.
 #   make run    builds and runs examples/quickstart (SQLite only; nothing else needed)
-#   make test   installs what the tests need (as root), starts a throwaway PostgreSQL
-#               on loopback (scripts/pg-test-server.sh installs it if needed),
-#               runs every test, stops the server
+#   make test   installs what the tests need (as root), starts throwaway PostgreSQL and
+#               MariaDB servers on loopback (the scripts install them if needed), gets a
+#               DuckDB library (scripts/duckdb-lib.sh: the PyPI wheel in a virtualenv),
+#               runs every test, stops the servers
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
 BIN := .build/debug/visivo
-APT_PACKAGES := libyaml-dev libsqlite3-dev libpq-dev zlib1g-dev sqlite3 graphviz python3
+APT_PACKAGES := libyaml-dev libsqlite3-dev libpq-dev libmariadb-dev zlib1g-dev sqlite3 graphviz python3 python3-venv
 
-.PHONY: build run test deps conformance bench install clean
+.PHONY: build run example-multi test deps conformance bench install clean
 
 build: deps
 	$(SWIFT) build
@@ -32,15 +33,23 @@ run: build
 	cd examples/quickstart && ../../$(BIN) build
 	@echo "trace data is in examples/quickstart/target/"
 
+# examples/multi-source: MySQL + PostgreSQL + a CSV script joined by a local merge
+# (starts and stops throwaway servers of its own).
+example-multi: build
+	examples/multi-source/run.sh
+
 # The reference CLI's outputs, reproduced by `visivo build` on the copied fixtures.
 conformance: build
 	Tests/Fixtures/conformance/run_all.sh $(CURDIR)/$(BIN) build
 
 test: build
 	$(MAKE) conformance
-	scripts/pg-test-server.sh start
-	status=0; VISIVO_BINARY=$(CURDIR)/$(BIN) $(SWIFT) test || status=$$?; \
-	  scripts/pg-test-server.sh stop; exit $$status
+	set -e; \
+	duckdb_lib=$$(scripts/duckdb-lib.sh); \
+	trap 'scripts/mariadb-test-server.sh stop; scripts/pg-test-server.sh stop' EXIT; \
+	scripts/pg-test-server.sh start; \
+	scripts/mariadb-test-server.sh start; \
+	VISIVO_DUCKDB_LIBRARY="$$duckdb_lib" VISIVO_BINARY=$(CURDIR)/$(BIN) $(SWIFT) test
 
 bench:
 	$(SWIFT) build -c release

@@ -105,7 +105,7 @@ public final class ConnectionPool: @unchecked Sendable {
         case .mysql:
             return try MySQLConnection(source: source, projectDirectory: projectDirectory)
         case .duckdb:
-            throw unsupported(source)
+            return try DuckDBConnection(source: source, projectDirectory: projectDirectory)
         case .snowflake:
             throw unsupported(source)
         case .bigquery:
