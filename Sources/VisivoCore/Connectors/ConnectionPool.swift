@@ -107,14 +107,10 @@ public final class ConnectionPool: @unchecked Sendable {
         case .duckdb:
             return try DuckDBConnection(source: source, projectDirectory: projectDirectory)
         case .snowflake:
-            throw unsupported(source)
+            return try SnowflakeConnection(source: source, projectDirectory: projectDirectory)
         case .bigquery:
-            throw unsupported(source)
+            return try BigQueryConnection(source: source, projectDirectory: projectDirectory)
         }
-    }
-
-    private static func unsupported(_ source: Source) -> ConnectorError {
-        ConnectorError(source: source.name, message: "sources of type '\(source.type.rawValue)' are not supported by this version yet")
     }
 
     static func resolve(_ path: String, in directory: String) -> String {
