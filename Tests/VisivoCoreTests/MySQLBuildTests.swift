@@ -6,8 +6,6 @@ import Testing
 @Suite(.serialized) struct MySQLBuildTests {
     typealias My = MySQLConnectionTests
     typealias PGB = PostgreSQLBuildTests
-    typealias Flag = PostgreSQLConnectionTests.Flag
-    typealias Box = PostgreSQLBuildTests.Box
 
     /// The variable the projects read their password from (passed to the loader only).
     static let passwordVariable = "VISIVO_TEST_MYSQL_PASSWORD_FOR_BUILD"
@@ -90,77 +88,18 @@ import Testing
     @Test func connectionPoolLimitsConcurrentQueries() throws {
         try Self.withDatabase { database, _ in
             let monitor = try My.connect()
-            var yaml = """
-                name: mysql concurrency
-                sources:
-                \(Self.sourceYAML(name: "my_pool", database: database, poolSize: 4))
-                traces:
-
+            let countSQL = """
+                select count(*) as c from information_schema.processlist
+                where db = '\(database)' and id <> connection_id()
                 """
-            for n in 1...20 {
-                yaml += """
-                      - name: sleepy_\(n)
-                        model:
-                          name: sleepy_\(n)_model
-                          source: ref(my_pool)
-                          sql: select 0.2 as s, \(n) as x, sleep(0.2) as z
-                        props:
-                          type: bar
-                          x: query(x)
-                          y: query(s)
-
-                    """
-            }
-            try withTemporaryDirectory { dir in
-                try write(["project.visivo.yml": yaml], in: dir)
-                let env = Self.environment()
-                _ = try load(dir, environment: env)
-
-                let stop = Flag()
-                let samples = Box<[Int]>([])
-                let pollError = Box<String?>(nil)
-                let countSQL = """
-                    select count(*) as c from information_schema.processlist
-                    where db = '\(database)' and id <> connection_id()
-                    """
-                let finished = DispatchSemaphore(value: 0)
-                let poller = Thread {
-                    defer { finished.signal() }
-                    while !stop.isSet {
-                        do {
-                            let r = try My.query(monitor, countSQL)
-                            if case .number(let c)? = r.rows.first?.first, let n = Int(c) {
-                                samples.update { $0.append(n) }
-                            }
-                        } catch {
-                            pollError.set("\(error)")
-                            return
-                        }
-                        Thread.sleep(forTimeInterval: 0.02)
-                    }
-                }
-                poller.start()
-                let (summary, reporter) = try PGB.withTimeout(60) { try build(dir, threads: 8, environment: env) }
-                stop.set()
-                finished.wait()
-
-                #expect(summary.failed == 0, "\(summary.failures)")
-                #expect(reporter.names(with: .built).count == 20)
-                let wall = Double(summary.wallTime.components.seconds) + Double(summary.wallTime.components.attoseconds) / 1e18
-                let seen = samples.value
-                let maxSeen = seen.max() ?? 0
-                print("MySQLBuildTests: 20 traces x SLEEP(0.2), pool 4, threads 8: wall \(String(format: "%.3f", wall)) s, "
-                      + "\(seen.count) samples, max \(maxSeen) sessions")
-                if let e = pollError.value { Issue.record("the monitor query failed: \(e)") }
-                #expect(wall >= 0.8, "wall time \(wall) s: more than 4 queries ran at once?")
-                #expect(wall < 3.0, "wall time \(wall) s: queries did not run concurrently")
-                #expect(seen.count >= 10, "only \(seen.count) samples")
-                #expect(maxSeen <= 4, "saw \(maxSeen) sessions; the pool allows 4")
-                #expect(maxSeen >= 2, "saw at most \(maxSeen) sessions: the poll did not see the build")
-                for n in 1...20 {
-                    #expect(PGB.dataJSON(dir, "sleepy_\(n)") == #"{"sleepy_\#(n)":{"props.x":[\#(n)],"props.y":[0.2]}}"#)
-                }
-            }
+            try checkPoolLimit(
+                label: "MySQLBuildTests", sourceYAML: Self.sourceYAML(name: "my_pool", database: database, poolSize: 4),
+                sourceName: "my_pool", environment: Self.environment(),
+                sleepSQL: { "select 0.2 as s, \($0) as x, sleep(0.2) as z" },
+                countSessions: {
+                    guard case .number(let c)? = try My.query(monitor, countSQL).rows.first?.first else { return nil }
+                    return Int(c)
+                })
         }
     }
 }

@@ -9,37 +9,8 @@ import Testing
     typealias Flag = PostgreSQLConnectionTests.Flag
     typealias CollectingSink = PostgreSQLConnectionTests.CollectingSink
 
-    struct Settings {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String
-        var database: String
-
-        static var current: Settings {
-            let env = ProcessInfo.processInfo.environment
-            func value(_ name: String, _ fallback: String) -> String {
-                if let v = env[name], !v.isEmpty { return v }
-                return fallback
-            }
-            return Settings(
-                host: value("VISIVO_TEST_MYSQL_HOST", "127.0.0.1"),
-                port: Int(value("VISIVO_TEST_MYSQL_PORT", "53306")) ?? 53306,
-                user: value("VISIVO_TEST_MYSQL_USER", "visivo"),
-                password: value("VISIVO_TEST_MYSQL_PASSWORD", "visivo-test-pw"),
-                database: value("VISIVO_TEST_MYSQL_DB", "visivo_test"))
-        }
-    }
-
-    struct ServerUnavailable: Error, CustomStringConvertible {
-        var settings: Settings
-        var underlying: ConnectorError
-        var description: String {
-            "MariaDB test server not reachable at \(settings.host):\(settings.port) "
-                + "(db \(settings.database), user \(settings.user)): \(underlying)\n"
-                + "Run `scripts/mariadb-test-server.sh start` first (and `scripts/mariadb-test-server.sh stop` afterwards)."
-        }
-    }
+    typealias Settings = TestServerSettings<MariaDBTestServer>
+    typealias ServerUnavailable = TestServerUnavailable<MariaDBTestServer>
 
     static func source(database: String? = nil, password: String? = nil) -> Source {
         let s = Settings.current

@@ -464,80 +464,19 @@ import Testing
         try PG.exec(monitor, "set application_name = 'visivo-monitor'")
         #expect(try PG.query(monitor, "select current_setting('application_name') as a").rows == [[.string("visivo-monitor")]])
 
-        var yaml = """
-            name: pg concurrency
-            sources:
-            \(Self.sourceYAML(name: "pg_pool", database: database, poolSize: 4))
-            traces:
-
+        let countSQL = """
+            select count(*) as c from pg_stat_activity
+            where application_name = 'visivo' and pid <> pg_backend_pid() and datname = '\(database)'
             """
-        for n in 1...20 {
-            yaml += """
-                  - name: sleepy_\(n)
-                    model:
-                      name: sleepy_\(n)_model
-                      source: ref(pg_pool)
-                      sql: select 0.2 as s, \(n) as x from pg_sleep(0.2)
-                    props:
-                      type: bar
-                      x: query(x)
-                      y: query(s)
-
-                """
-        }
-        try withTemporaryDirectory { dir in
-            try write(["project.visivo.yml": yaml], in: dir)
-            let env = Self.environment()
-            // Load once first, so the timed build measures the build, not a cold loader.
-            _ = try load(dir, environment: env)
-
-            let stop = Flag()
-            let samples = Box<[Int]>([])
-            let pollError = Box<String?>(nil)
-            let countSQL = """
-                select count(*) as c from pg_stat_activity
-                where application_name = 'visivo' and pid <> pg_backend_pid() and datname = '\(database)'
-                """
-            let finished = DispatchSemaphore(value: 0)
-            let poller = Thread {
-                defer { finished.signal() }
-                while !stop.isSet {
-                    do {
-                        // pg_stat_activity is a per-transaction snapshot: each query is its own transaction.
-                        let r = try PG.query(monitor, countSQL)
-                        if case .number(let c)? = r.rows.first?.first, let n = Int(c) {
-                            samples.update { $0.append(n) }
-                        }
-                    } catch {
-                        pollError.set("\(error)")
-                        return
-                    }
-                    Thread.sleep(forTimeInterval: 0.02)
-                }
-            }
-            poller.start()
-            let (summary, reporter) = try Self.withTimeout(60) { try build(dir, threads: 8, environment: env) }
-            stop.set()
-            finished.wait()
-
-            #expect(summary.failed == 0, "\(summary.failures)")
-            #expect(summary.built == 20)
-            #expect(reporter.names(with: .built).count == 20)
-            let wall = Double(summary.wallTime.components.seconds) + Double(summary.wallTime.components.attoseconds) / 1e18
-            let seen = samples.value
-            let maxSeen = seen.max() ?? 0
-            print("PostgreSQLBuildTests: 20 traces x pg_sleep(0.2), pool 4, threads 8: wall \(String(format: "%.3f", wall)) s, "
-                  + "\(seen.count) samples, max \(maxSeen) connections")
-            if let e = pollError.value { Issue.record("the monitor query failed: \(e)") }
-            #expect(wall >= 0.8, "wall time \(wall) s: more than 4 queries ran at once?")
-            #expect(wall < 3.0, "wall time \(wall) s: queries did not run concurrently")
-            #expect(seen.count >= 10, "only \(seen.count) samples")
-            #expect(maxSeen <= 4, "saw \(maxSeen) connections; the pool allows 4")
-            #expect(maxSeen >= 2, "saw at most \(maxSeen) connections: the poll did not see the build")
-            for n in 1...20 {
-                #expect(Self.dataJSON(dir, "sleepy_\(n)") == #"{"sleepy_\#(n)":{"props.x":[\#(n)],"props.y":[0.2]}}"#)
-            }
-        }
+        try checkPoolLimit(
+            label: "PostgreSQLBuildTests", sourceYAML: Self.sourceYAML(name: "pg_pool", database: database, poolSize: 4),
+            sourceName: "pg_pool", environment: Self.environment(),
+            sleepSQL: { "select 0.2 as s, \($0) as x from pg_sleep(0.2)" },
+            countSessions: {
+                // pg_stat_activity is a per-transaction snapshot: each query is its own transaction.
+                guard case .number(let c)? = try PG.query(monitor, countSQL).rows.first?.first else { return nil }
+                return Int(c)
+            })
     }
 
     // MARK: - Incremental

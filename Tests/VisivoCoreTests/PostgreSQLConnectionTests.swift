@@ -8,37 +8,8 @@ import Testing
 @Suite struct PostgreSQLConnectionTests {
     // MARK: - Helpers
 
-    struct Settings {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String
-        var database: String
-
-        static var current: Settings {
-            let env = ProcessInfo.processInfo.environment
-            func value(_ name: String, _ fallback: String) -> String {
-                if let v = env[name], !v.isEmpty { return v }
-                return fallback
-            }
-            return Settings(
-                host: value("VISIVO_TEST_PG_HOST", "127.0.0.1"),
-                port: Int(value("VISIVO_TEST_PG_PORT", "55432")) ?? 55432,
-                user: value("VISIVO_TEST_PG_USER", "visivo"),
-                password: value("VISIVO_TEST_PG_PASSWORD", "visivo-test-pw"),
-                database: value("VISIVO_TEST_PG_DB", "visivo_test"))
-        }
-    }
-
-    struct ServerUnavailable: Error, CustomStringConvertible {
-        var settings: Settings
-        var underlying: ConnectorError
-        var description: String {
-            "PostgreSQL test server not reachable at \(settings.host):\(settings.port) "
-                + "(db \(settings.database), user \(settings.user)): \(underlying.message)\n"
-                + "Run `scripts/pg-test-server.sh start` first (and `scripts/pg-test-server.sh stop` afterwards)."
-        }
-    }
+    typealias Settings = TestServerSettings<PostgreSQLTestServer>
+    typealias ServerUnavailable = TestServerUnavailable<PostgreSQLTestServer>
 
     static func source(schema: String? = nil, password: String? = nil) -> Source {
         let s = Settings.current

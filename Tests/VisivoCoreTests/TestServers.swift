@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import VisivoCore
+
+/// A throwaway database server the tests use, started by its script (see `make test`).
+protocol TestServerKind {
+    static var name: String { get }
+    /// `VISIVO_TEST_<X>`: the tests read `<prefix>_HOST`, `_PORT`, `_USER`, `_PASSWORD`, `_DB`.
+    static var variablePrefix: String { get }
+    static var defaultPort: Int { get }
+    static var script: String { get }
+}
+
+enum PostgreSQLTestServer: TestServerKind {
+    static let name = "PostgreSQL"
+    static let variablePrefix = "VISIVO_TEST_PG"
+    static let defaultPort = 55432
+    static let script = "scripts/pg-test-server.sh"
+}
+
+enum MariaDBTestServer: TestServerKind {
+    static let name = "MariaDB"
+    static let variablePrefix = "VISIVO_TEST_MYSQL"
+    static let defaultPort = 53306
+    static let script = "scripts/mariadb-test-server.sh"
+}
+
+/// Where a test server listens and how to log in: from the environment, else the
+/// defaults its script uses.
+struct TestServerSettings<Kind: TestServerKind> {
+    var host: String
+    var port: Int
+    var user: String
+    var password: String
+    var database: String
+
+    static var current: TestServerSettings {
+        let env = ProcessInfo.processInfo.environment
+        func value(_ suffix: String, _ fallback: String) -> String {
+            if let v = env[Kind.variablePrefix + suffix], !v.isEmpty { return v }
+            return fallback
+        }
+        return TestServerSettings(
+            host: value("_HOST", "127.0.0.1"),
+            port: Int(value("_PORT", String(Kind.defaultPort))) ?? Kind.defaultPort,
+            user: value("_USER", "visivo"),
+            password: value("_PASSWORD", "visivo-test-pw"),
+            database: value("_DB", "visivo_test"))
+    }
+}
+
+/// A failed first connection, as a "start the server" error: tests fail, never skip.
+struct TestServerUnavailable<Kind: TestServerKind>: Error, CustomStringConvertible {
+    var settings: TestServerSettings<Kind>
+    var underlying: ConnectorError
+    var description: String {
+        "\(Kind.name) test server not reachable at \(settings.host):\(settings.port) "
+            + "(db \(settings.database), user \(settings.user)): \(underlying)\n"
+            + "Run `\(Kind.script) start` first (and `\(Kind.script) stop` afterwards)."
+    }
+}
+
+/// The pool check both server connectors must pass: 20 traces, each one query that sleeps
+/// 0.2 s (`sleepSQL(n)` returns `n` as `x` and 0.2 as `s`), on a source with
+/// `connection_pool_size: 4`, built with 8 threads. It takes about 1 s, and `countSessions`
+/// (polled every 20 ms from another thread) never sees more than 4 build sessions.
+func checkPoolLimit(label: String, sourceYAML: String, sourceName: String, environment: [String: String],
+                    sleepSQL: (Int) -> String, countSessions: @escaping @Sendable () throws -> Int?) throws {
+    var yaml = """
+        name: pool check
+        sources:
+        \(sourceYAML)
+        traces:
+
+        """
+    for n in 1...20 {
+        yaml += """
+              - name: sleepy_\(n)
+                model:
+                  name: sleepy_\(n)_model
+                  source: ref(\(sourceName))
+                  sql: \(sleepSQL(n))
+                props:
+                  type: bar
+                  x: query(x)
+                  y: query(s)
+
+            """
+    }
+    try withTemporaryDirectory { dir in
+        try write(["project.visivo.yml": yaml], in: dir)
+        // Load once first, so the timed build measures the build, not a cold loader.
+        _ = try load(dir, environment: environment)
+
+        let stop = PostgreSQLConnectionTests.Flag()
+        let samples = PostgreSQLBuildTests.Box<[Int]>([])
+        let pollError = PostgreSQLBuildTests.Box<String?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        let poller = Thread {
+            defer { finished.signal() }
+            while !stop.isSet {
+                do {
+                    if let n = try countSessions() { samples.update { $0.append(n) } }
+                } catch {
+                    pollError.set("\(error)")
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        poller.start()
+        let result = Result { try PostgreSQLBuildTests.withTimeout(60) { try build(dir, threads: 8, environment: environment) } }
+        stop.set()
+        finished.wait()
+        let (summary, reporter) = try result.get()
+
+        #expect(summary.failed == 0, "\(summary.failures)")
+        #expect(reporter.names(with: .built).count == 20)
+        let wall = Double(summary.wallTime.components.seconds) + Double(summary.wallTime.components.attoseconds) / 1e18
+        let seen = samples.value
+        let maxSeen = seen.max() ?? 0
+        print("\(label): 20 traces sleeping 0.2 s, pool 4, threads 8: wall \(String(format: "%.3f", wall)) s, "
+              + "\(seen.count) samples, max \(maxSeen) sessions")
+        if let e = pollError.value { Issue.record("the monitor query failed: \(e)") }
+        #expect(wall >= 0.8, "wall time \(wall) s: more than 4 queries ran at once?")
+        #expect(wall < 3.0, "wall time \(wall) s: queries did not run concurrently")
+        #expect(seen.count >= 10, "only \(seen.count) samples")
+        #expect(maxSeen <= 4, "saw \(maxSeen) sessions; the pool allows 4")
+        #expect(maxSeen >= 2, "saw at most \(maxSeen) sessions: the poll did not see the build")
+        for n in 1...20 {
+            #expect(readText(dir + "/target/sleepy_\(n)/data.json") == #"{"sleepy_\#(n)":{"props.x":[\#(n)],"props.y":[0.2]}}"#)
+        }
+    }
+}
