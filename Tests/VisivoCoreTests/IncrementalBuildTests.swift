@@ -311,6 +311,37 @@ import Testing
         }
     }
 
+    @Test func watchedFilesByStatInTwoHalves() throws {
+        try withTemporaryDirectory { dir in
+            var watched: [NoOpSnapshot.Watched] = []
+            for k in 0..<9 {
+                let path = dir + "/f\(k)"
+                try write(["f\(k)": "content \(k)"], in: dir)
+                watched.append(.init(path: path, stat: FileStatCache.fileStat(path)))
+            }
+            watched.append(.init(path: dir + "/missing-wal", stat: nil))
+            #expect(NoOpSnapshot.unchanged(watched, parallelFrom: 2))
+            #expect(NoOpSnapshot.unchanged(watched, parallelFrom: 100))
+
+            // Saved and read back, the list is the same.
+            let snapshot = NoOpSnapshot(contentHash: "h", binary: "b", outputDirectory: dir + "/target", files: ["p.yml"], expiry: nil,
+                                        reused: 3, checked: 1, oldest: nil, watched: watched)
+            try snapshot.save(to: dir + "/snap")
+            #expect(NoOpSnapshot.load(from: dir + "/snap") == snapshot)
+
+            // The absent file appears: a change, whichever half it is in.
+            try write(["missing-wal": ""], in: dir)
+            #expect(!NoOpSnapshot.unchanged(watched, parallelFrom: 2))
+            try FileManager.default.removeItem(atPath: dir + "/missing-wal")
+            #expect(NoOpSnapshot.unchanged(watched, parallelFrom: 2))
+
+            // A file rewritten with other bytes of the same length (new inode via rename).
+            try write(["f0": "content X"], in: dir)
+            #expect(!NoOpSnapshot.unchanged(watched, parallelFrom: 2))
+            #expect(!NoOpSnapshot.unchanged(watched, parallelFrom: 100))
+        }
+    }
+
     @Test func aFailedOrSelectedBuildLeavesNoSnapshot() throws {
         try withTemporaryDirectory { dir in
             try IncrementalBuildTests.setUp(dir)

@@ -101,7 +101,7 @@ public final class BuildEngine: Sendable {
         work.saveState()
         if summary.succeeded, options.selection == nil, !options.refreshAll, options.refreshSources.isEmpty,
            compiled.project.sources.allSatisfy({ $0.freshness == nil }), !compiled.project.contentHash.isEmpty {
-            try? work.snapshot(reused: summary.built + summary.reused, checked: summary.checked).save(to: snapshotPath)
+            try? work.snapshot(reused: summary.built + summary.reused, checked: summary.checked)?.save(to: snapshotPath)
         }
         summary.wallTime = ContinuousClock.now - started
         return summary

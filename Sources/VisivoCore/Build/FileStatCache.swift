@@ -19,7 +19,7 @@ public struct FileStatCache: Sendable {
 
     public init() {}
 
-    struct Stat: Equatable { var size: Int64; var mtimeNs: Int64; var inode: UInt64 }
+    struct Stat: Sendable, Equatable { var size: Int64; var mtimeNs: Int64; var inode: UInt64 }
 
     static func fileStat(_ path: String) -> Stat? {
         var st = stat()
@@ -47,6 +47,28 @@ public struct FileStatCache: Sendable {
     public func isUnchanged(_ path: String, hash: String) -> Bool {
         guard let e = entries[path], e.hash == hash, let st = Self.fileStat(path) else { return false }
         return e.size == st.size && e.mtimeNs == st.mtimeNs && e.inode == st.inode
+    }
+
+    /// The files this run read (inputs, and optional inputs found absent) and wrote or
+    /// confirmed (outputs), each with its recorded stat, sorted by path: what a no-op
+    /// check must find unchanged. Nil when one of them has no entry (nothing to vouch with).
+    func watched() -> [NoOpSnapshot.Watched]? {
+        var list: [NoOpSnapshot.Watched] = []
+        list.reserveCapacity(inputs.count + outputs.count)
+        for (path, label) in inputs where outputs[path] == nil {
+            if label == NoOpSnapshot.absent {
+                list.append(.init(path: path, stat: nil))
+            } else {
+                guard let e = entries[path], e.hash == label else { return nil }
+                list.append(.init(path: path, stat: Stat(size: e.size, mtimeNs: e.mtimeNs, inode: e.inode)))
+            }
+        }
+        for (path, label) in outputs {
+            guard let e = entries[path], e.hash == label else { return nil }
+            list.append(.init(path: path, stat: Stat(size: e.size, mtimeNs: e.mtimeNs, inode: e.inode)))
+        }
+        list.sort { $0.path < $1.path }
+        return list
     }
 
     /// True when some entry was neither read nor written in this run.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a complete, successful build leaves behind so that the next build can tell, without
 /// parsing YAML or compiling SQL, that nothing changed (ninja's manifest check): the
@@ -7,9 +8,16 @@ import Foundation
 /// ordinary way. A build deletes the snapshot before it starts, so a build that dies
 /// halfway can never leave a snapshot that claims its half-written results are complete.
 public struct NoOpSnapshot: Sendable, Equatable {
-    static let header = "visivo-noop-snapshot 1"
+    static let header = "visivo-noop-snapshot 2"
     /// The label of an optional input that did not exist (a `-wal` file).
     static let absent = "absent"
+
+    /// A file the build read or wrote, with its stat when the build ended; nil for an
+    /// optional input that did not exist (its appearing is a change).
+    public struct Watched: Sendable, Equatable {
+        public var path: String
+        var stat: FileStatCache.Stat?
+    }
 
     public var contentHash: String
     public var binary: String
@@ -20,8 +28,8 @@ public struct NoOpSnapshot: Sendable, Equatable {
     public var reused: Int
     public var checked: Int
     public var oldest: Date?
-    public var inputs: [String: String]
-    public var outputs: [String: String]
+    /// Every input and output file, sorted by path.
+    public var watched: [Watched]
 
     public static func path(stateDirectory: String) -> String { stateDirectory + "/noop-snapshot" }
 
@@ -34,27 +42,43 @@ public struct NoOpSnapshot: Sendable, Equatable {
 
     // MARK: - The check
 
-    /// True when nothing the last complete build depended on has changed since.
+    /// True when nothing the last complete build depended on has changed since: every
+    /// watched file has the stat it had (size, mtime, inode), absent ones are still absent,
+    /// and the project files render to the same content hash. The stats are taken on two
+    /// threads for large projects (tens of thousands of files).
     public func stillHolds(loader: ProjectLoader, outputDirectory: String, now: Date = Date()) -> Bool {
         guard binary == Self.binaryLabel(), self.outputDirectory == outputDirectory else { return false }
         if let expiry, now >= expiry { return false }
-        let stat = FileStatCache.load(from: (Self.stateDirectory(of: loader)) + "/filestat")
-        for (path, label) in inputs {
-            if label == Self.absent {
-                if FileManager.default.fileExists(atPath: path) { return false }
-            } else if !stat.isUnchanged(path, hash: label) {
-                return false
-            }
-        }
-        for (path, label) in outputs where !stat.isUnchanged(path, hash: label) { return false }
+        guard Self.unchanged(watched) else { return false }
         return loader.contentHash(ofFiles: files) == contentHash
+    }
+
+    /// True when every file in `watched` still has its stat; from `parallelFrom` files on,
+    /// the list is checked in two halves at once.
+    static func unchanged(_ watched: [Watched], parallelFrom: Int = 4096) -> Bool {
+        @Sendable func check(_ range: Range<Int>) -> Bool {
+            for k in range {
+                let w = watched[k]
+                if FileStatCache.fileStat(w.path) != w.stat { return false }
+            }
+            return true
+        }
+        let parts = watched.count >= parallelFrom ? 2 : 1
+        guard parts > 1 else { return check(0..<watched.count) }
+        let results = Mutex<[Bool]>(Array(repeating: true, count: parts))
+        let size = (watched.count + parts - 1) / parts
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let ok = check((part * size)..<min(watched.count, (part + 1) * size))
+            results.withLock { $0[part] = ok }
+        }
+        return results.withLock { $0.allSatisfy { $0 } }
     }
 
     static func stateDirectory(of loader: ProjectLoader) -> String {
         BuildOptions(projectDirectory: URL(fileURLWithPath: loader.workingDirectory).standardizedFileURL.path).stateDirectory
     }
 
-    // MARK: - File format (a line each: `key value`, then `in LABEL PATH` / `out LABEL PATH`)
+    // MARK: - File format (a line each: `key value`, then `stat SIZE MTIME INODE PATH` / `absent PATH`)
 
     public func save(to path: String) throws {
         var t = Self.header + "\n"
@@ -63,15 +87,21 @@ public struct NoOpSnapshot: Sendable, Equatable {
         t += "oldest \(oldest.map { String($0.timeIntervalSince1970) } ?? "-")\n"
         t += "reused \(reused)\nchecked \(checked)\n"
         for f in files { t += "file \(f)\n" }
-        for (p, l) in inputs.sorted(by: { $0.key < $1.key }) { t += "in \(l) \(p)\n" }
-        for (p, l) in outputs.sorted(by: { $0.key < $1.key }) { t += "out \(l) \(p)\n" }
+        for w in watched where !w.path.contains("\n") {
+            if let st = w.stat {
+                t += "stat \(st.size) \(st.mtimeNs) \(st.inode) \(w.path)\n"
+            } else {
+                t += "absent \(w.path)\n"
+            }
+        }
         try AtomicFile.write(Array(t.utf8), to: path)
     }
 
     public static func load(from path: String) -> NoOpSnapshot? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = [UInt8](data)
-        var s = NoOpSnapshot(contentHash: "", binary: "", outputDirectory: "", files: [], expiry: nil, reused: 0, checked: 0, oldest: nil, inputs: [:], outputs: [:])
+        var s = NoOpSnapshot(contentHash: "", binary: "", outputDirectory: "", files: [], expiry: nil, reused: 0, checked: 0, oldest: nil, watched: [])
+        s.watched.reserveCapacity(bytes.count / 80)
         var lineNumber = 0
         var start = 0
         // Byte-level: the snapshot of a large project has tens of thousands of lines.
@@ -83,16 +113,29 @@ public struct NoOpSnapshot: Sendable, Equatable {
                 continue
             }
             guard end > start, let space = bytes[start..<end].firstIndex(of: 0x20) else { continue }
-            let key = String(decoding: bytes[start..<space], as: UTF8.self)
-            if key == "in" || key == "out" {
-                guard let sp = bytes[(space + 1)..<end].firstIndex(of: 0x20) else { return nil }
-                let label = String(decoding: bytes[(space + 1)..<sp], as: UTF8.self)
-                let p = String(decoding: bytes[(sp + 1)..<end], as: UTF8.self)
-                if key == "in" { s.inputs[p] = label } else { s.outputs[p] = label }
+            let key = bytes[start..<space]
+            if key.elementsEqual("stat".utf8) {
+                var i = space + 1
+                /// A decimal number ending at a space.
+                func number() -> Int64? {
+                    var v: Int64 = 0
+                    let first = i
+                    while i < end, bytes[i] != 0x20 {
+                        guard bytes[i] >= 0x30, bytes[i] <= 0x39 else { return nil }
+                        v = v &* 10 &+ Int64(bytes[i] - 0x30)
+                        i += 1
+                    }
+                    defer { i += 1 }
+                    return i > first ? v : nil
+                }
+                guard let size = number(), let mtime = number(), let inode = number(), i < end else { return nil }
+                s.watched.append(Watched(path: String(decoding: bytes[i..<end], as: UTF8.self),
+                                         stat: FileStatCache.Stat(size: size, mtimeNs: mtime, inode: UInt64(inode))))
                 continue
             }
             let value = String(decoding: bytes[(space + 1)..<end], as: UTF8.self)
-            switch key {
+            switch String(decoding: key, as: UTF8.self) {
+            case "absent": s.watched.append(Watched(path: value, stat: nil))
             case "content": s.contentHash = value
             case "binary": s.binary = value
             case "output-dir": s.outputDirectory = value

@@ -88,11 +88,13 @@ final class NodeWork: Sendable {
     func oldestReused() -> Date? { shared.withLock { $0.oldestReused } }
 
     /// What this build depended on and produced, for the next build's no-op check.
-    func snapshot(reused: Int, checked: Int) -> NoOpSnapshot {
+    func snapshot(reused: Int, checked: Int) -> NoOpSnapshot? {
         shared.withLock { s in
-            NoOpSnapshot(contentHash: project.contentHash, binary: NoOpSnapshot.binaryLabel(), outputDirectory: options.outputDirectory,
-                         files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestResult,
-                         inputs: s.stat.inputs, outputs: s.stat.outputs)
+            s.stat.watched().map {
+                NoOpSnapshot(contentHash: project.contentHash, binary: NoOpSnapshot.binaryLabel(), outputDirectory: options.outputDirectory,
+                             files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestResult,
+                             watched: $0)
+            }
         }
     }
 
