@@ -132,23 +132,22 @@ public final class FileCache: CacheStore {
 
         let directory = shardDirectory(for: key)
         let path = objectPath(for: key)
-        let temp = directory + "/" + Self.tempPrefix + key.hex + "-" + UUID().uuidString
+        let temp = directory + "/" + Self.tempPrefix + key.hex + "-" + AtomicFile.uniqueSuffix()
 
-        // A concurrent prune or clear may remove the directory between mkdir and open: retry once.
-        var fd: Int32 = -1
-        for attempt in 0..<2 {
+        // The shard folder usually exists: open first, make it only when missing. A
+        // concurrent prune or clear may remove it between mkdir and open: retry once more.
+        var fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        for attempt in 0..<2 where fd < 0 {
+            let code = errno
+            guard code == ENOENT else { throw CacheError.io(operation: "create", path: temp, reason: errnoText(code)) }
             try makeDirectories(directory)
             fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 { break }
-            let code = errno
-            if code == ENOENT && attempt == 0 { continue }
-            throw CacheError.io(operation: "create", path: temp, reason: errnoText(code))
+            if fd < 0 && attempt == 1 { throw CacheError.io(operation: "create", path: temp, reason: errnoText(errno)) }
         }
 
         do {
             defer { close(fd) }
-            try writeAll(fd, header, path: temp)
-            try writeAll(fd, payload, path: temp)
+            try writeAll(fd, header + payload, path: temp)
         } catch {
             unlink(temp)
             throw error

@@ -6,8 +6,11 @@ public struct TraceData: RowSink {
     private var cohortColumn = -1
     private var keys: [(index: Int, key: String)] = []
     private var cohortOrder: [String] = []
-    /// Per cohort, one JSON-text buffer per key (values joined by commas).
-    private var buffers: [String: [String]] = [:]
+    /// Per cohort (in `cohortOrder`), one JSON-text buffer per key (values joined by commas).
+    private var buffers: [[String]] = []
+    private var cohortIndex: [String: Int] = [:]
+    /// The previous row's cohort: rows usually come grouped, so most rows skip the lookup.
+    private var lastCohort: (text: String, index: Int)?
     public private(set) var rows = 0
     public private(set) var droppedNullCohort = 0
 
@@ -27,11 +30,19 @@ public struct TraceData: RowSink {
             return
         }
         rows += 1
-        if buffers[cohort] == nil {
+        let index: Int
+        if let last = lastCohort, last.text == cohort {
+            index = last.index
+        } else if let known = cohortIndex[cohort] {
+            index = known
+        } else {
+            index = buffers.count
+            cohortIndex[cohort] = index
             cohortOrder.append(cohort)
-            buffers[cohort] = Array(repeating: "", count: keys.count)
+            buffers.append(Array(repeating: "", count: keys.count))
         }
-        buffers[cohort]!.withUnsafeMutableBufferPointer { buf in
+        lastCohort = (cohort, index)
+        buffers[index].withUnsafeMutableBufferPointer { buf in
             for (k, entry) in keys.enumerated() {
                 if !buf[k].isEmpty { buf[k] += "," }
                 values[entry.index].write(to: &buf[k])
@@ -55,7 +66,7 @@ public struct TraceData: RowSink {
     /// `prefix` is written first (a cache header), so the caller holds one buffer in all.
     public mutating func finish(prefix: [UInt8] = []) -> [UInt8] {
         var size = 2 + prefix.count
-        for bufs in buffers.values { for b in bufs { size += b.utf8.count + 8 } }
+        for bufs in buffers { for b in bufs { size += b.utf8.count + 8 } }
         var out: [UInt8] = prefix
         out.reserveCapacity(size + cohortOrder.count * 16 + keys.count * cohortOrder.count * 24)
         out.append(UInt8(ascii: "{"))
@@ -65,7 +76,8 @@ public struct TraceData: RowSink {
             JSONValue.writeString(cohort, to: &head)
             head += ":{"
             out.append(contentsOf: head.utf8)
-            guard var bufs = buffers.removeValue(forKey: cohort) else { continue }
+            var bufs = buffers[c]
+            buffers[c] = []
             for (k, entry) in keys.enumerated() {
                 head = k > 0 ? "," : ""
                 JSONValue.writeString(entry.key, to: &head)

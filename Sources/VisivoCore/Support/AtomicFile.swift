@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Writes files so that a reader sees the old content or the new, never half of one.
 public enum AtomicFile {
@@ -11,9 +12,18 @@ public enum AtomicFile {
     /// A temporary name for `path`: in `scratch` when given (a folder on the same file
     /// system that the caller sweeps after a crash), else beside `path`.
     public static func temporaryPath(for path: String, in scratch: String?) -> String {
-        let unique = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let unique = uniqueSuffix()
         guard let scratch else { return "\(path).tmp-\(unique)" }
         return "\(scratch)/\((path as NSString).lastPathComponent).tmp-\(unique)"
+    }
+
+    private static let processID = getpid()
+    private static let counter = Atomic<UInt64>(0)
+
+    /// A name part no other temporary file has: this process's id and a counter (no
+    /// system call, unlike a random number or a UUID).
+    static func uniqueSuffix() -> String {
+        "\(processID)-\(counter.add(1, ordering: .relaxed).newValue)"
     }
 
     /// Writes `bytes` to a temporary file (see `temporaryPath`), then renames it over `path`.
