@@ -63,9 +63,22 @@ public struct Dialect: Sendable, Hashable {
     public func alias(_ key: String) -> String {
         switch kind {
         case .bigquery: return "`" + key.replacingOccurrences(of: ".", with: "|") + "`"
-        case .mysql: return "`" + key.replacingOccurrences(of: "`", with: "``") + "`"
-        default: return "\"" + key.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        case .mysql: return "`" + Self.doubling(UInt8(ascii: "`"), in: key) + "`"
+        default: return "\"" + Self.doubling(UInt8(ascii: "\""), in: key) + "\""
         }
+    }
+
+    /// `text` with every `quote` written twice (an identifier's escape); the common case,
+    /// no quote at all, costs one scan (the compiler calls this for every select item).
+    static func doubling(_ quote: UInt8, in text: String) -> String {
+        guard text.utf8.contains(quote) else { return text }
+        var out = [UInt8]()
+        out.reserveCapacity(text.utf8.count + 2)
+        for b in text.utf8 {
+            out.append(b)
+            if b == quote { out.append(b) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The select-item key an alias read back from the database stands for.
