@@ -34,16 +34,7 @@ enum DuckDBTest {
         try DuckDBConnection(path: path, readOnly: readOnly, label: label, library: library())
     }
 
-    struct Rows: RowSink {
-        var names: [String]?
-        var columnCalls = 0
-        var rows: [[JSONValue]] = []
-        mutating func columns(_ names: [String]) throws {
-            columnCalls += 1
-            self.names = names
-        }
-        mutating func row(_ values: [JSONValue]) throws { rows.append(values) }
-    }
+    typealias Rows = PostgreSQLConnectionTests.CollectingSink
 
     static func query(_ connection: DuckDBConnection, _ sql: String) throws -> Rows {
         var sink = Rows()

@@ -283,24 +283,13 @@ import Testing
 
     @Test func cancelFromAnotherThread() throws {
         let conn = try Self.connect()
-        let done = Flag()
-        // Cancel repeatedly until run returns, so a cancel that lands before the query
-        // starts cannot make the test wait the full 10 s.
-        let canceller = Thread {
-            while !done.isSet {
-                Thread.sleep(forTimeInterval: 0.2)
-                if !done.isSet { conn.cancel() }
-            }
-        }
-        canceller.start()
-        let clock = ContinuousClock()
-        let start = clock.now
         var sink = CollectingSink()
-        let error = #expect(throws: ConnectorError.self) {
+        // Cancelled again every 0.2 s until run returns, so a cancel that lands before the
+        // query starts cannot make the test wait the full 10 s.
+        let (caught, elapsed) = runCancelling({ conn.cancel() }, after: 0.2) {
             try conn.run("select pg_sleep(10)", into: &sink)
         }
-        done.set()
-        let elapsed = clock.now - start
+        let error = caught as? ConnectorError
         #expect(elapsed < .seconds(5), "cancel took \(elapsed)")
         #expect(error?.cancelled == true)
         #expect(error?.code == "57014")
