@@ -24,6 +24,26 @@ import Testing
         #expect(d == ["project.visivo.yml:5:11: error: 'port' of source 'pg' must be an integer, not a list"])
     }
 
+    @Test func connectionSettingsCheckedAtLoad() throws {
+        let d = try diagnostics(["project.visivo.yml": """
+            sources:
+              - {name: pg, type: postgresql, database: x, sslmode: requires}
+              - {name: my, type: mysql, database: x, sslmode: VERIFY_IDENTITY}
+              - {name: my2, type: mysql, database: x, sslmode: sometimes}
+              - name: sf
+                type: snowflake
+                database: x
+              - {name: sf2, type: snowflake, database: x, account: a, username: u, private_key_path: k.p8}
+            """])
+        #expect(d == [
+            "project.visivo.yml:2:56: error: unknown sslmode 'requires' in source 'pg'; use disable, allow, prefer, require, verify-ca or verify-full (did you mean 'require'?)",
+            "project.visivo.yml:4:52: error: unknown sslmode 'sometimes' in source 'my2'; use disable, prefer, require, verify-ca or verify-full",
+            "project.visivo.yml:5:5: error: source 'sf' is missing required key 'account' (the Snowflake account identifier, e.g. myorg-myaccount)",
+            "project.visivo.yml:5:5: error: source 'sf' is missing required key 'username' (the Snowflake login name)",
+            "project.visivo.yml:5:5: error: source 'sf' needs 'password' or 'private_key_path' (key-pair authentication) to log in to Snowflake",
+        ])
+    }
+
     @Test func badName() throws {
         let d = try diagnostics(["project.visivo.yml": Self.base + "models:\n  - name: a/b\n    sql: select 1\n"])
         #expect(d == ["project.visivo.yml:9:11: error: invalid model name 'a/b': names may contain only letters, digits, spaces, quotes, '-' and '_'"])

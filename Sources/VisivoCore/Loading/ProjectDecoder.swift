@@ -156,6 +156,7 @@ struct ProjectDecoder {
         s.sslCA = f.string("ssl_ca", &diagnostics)
         s.sslCert = f.string("ssl_cert", &diagnostics)
         s.sslKey = f.string("ssl_key", &diagnostics)
+        checkConnectionSettings(s, f, label: label)
         s.maxAge = f.duration("max_age", &diagnostics)
         s.freshness = f.string("freshness", &diagnostics)
         for item in f.list("attach", &diagnostics) {
@@ -174,6 +175,42 @@ struct ProjectDecoder {
         }
         project.sources.append(s)
         return Ref(name, at: node.location)
+    }
+
+    /// What a source of its type cannot connect without, said at load time (with the
+    /// place) rather than by the first query.
+    mutating func checkConnectionSettings(_ s: Source, _ f: Fields, label: String) {
+        if let mode = s.sslmode, let at = f["sslmode"]?.location {
+            let known: [String]
+            let valid: Bool
+            switch s.type {
+            case .postgresql:
+                known = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+                valid = known.contains(mode)
+            case .mysql:
+                known = ["disable", "prefer", "require", "verify-ca", "verify-full"]
+                valid = MySQLConnection.SSLMode(setting: mode) != nil
+            default:
+                known = []
+                valid = true
+            }
+            if !valid {
+                var message = "unknown sslmode '\(mode)' in \(label); use \(known.dropLast().joined(separator: ", ")) or \(known.last!)"
+                if let near = Suggest.nearest(to: mode, in: known) { message += " (did you mean '\(near)'?)" }
+                diagnostics.append(Diagnostic(.error, message, at: at))
+            }
+        }
+        if s.type == .snowflake {
+            if f["account"] == nil {
+                diagnostics.append(Diagnostic(.error, "\(label) is missing required key 'account' (the Snowflake account identifier, e.g. myorg-myaccount)", at: f.node.location))
+            }
+            if f["username"] == nil {
+                diagnostics.append(Diagnostic(.error, "\(label) is missing required key 'username' (the Snowflake login name)", at: f.node.location))
+            }
+            if s.password == nil && s.privateKeyPath == nil {
+                diagnostics.append(Diagnostic(.error, "\(label) needs 'password' or 'private_key_path' (key-pair authentication) to log in to Snowflake", at: f.node.location))
+            }
+        }
     }
 
     // MARK: - Models
