@@ -8,7 +8,7 @@
 # The tests' own instance: its own data dir, socket, pid file and port; it listens only on
 # 127.0.0.1:$VISIVO_MYSQL_PORT (default 53306). TCP logins need a password: user `visivo`,
 # password `visivo-test-pw`, database `visivo_test`; the user has every privilege (tests
-# create databases of their own and read the processlist). As root the server runs as
+# create databases and users of their own and read the processlist). As root the server runs as
 # the `mysql` user. Installs mariadb-server through apt when it is missing (as root).
 set -euo pipefail
 
@@ -96,8 +96,8 @@ cmd_start() {
 CREATE DATABASE IF NOT EXISTS $DB CHARACTER SET utf8mb4;
 CREATE USER IF NOT EXISTS '$USER_NAME'@'127.0.0.1' IDENTIFIED BY '$PASS';
 CREATE USER IF NOT EXISTS '$USER_NAME'@'localhost' IDENTIFIED BY '$PASS';
-GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'127.0.0.1';
-GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'localhost';
+GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'localhost' WITH GRANT OPTION;
 EOF
     mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$PORT" -u "$USER_NAME" -p"$PASS" "$DB" \
         -e "select 1" >/dev/null || die "TCP password login to $DB failed"

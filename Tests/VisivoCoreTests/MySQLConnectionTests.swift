@@ -86,6 +86,33 @@ import Testing
         #expect(r.rows.last == [.number("2")] + Array(repeating: JSONValue.null, count: 25))
     }
 
+    @Test func zerofillAndYearZeroAreValidNumbers() throws {
+        let c = try Self.connect()
+        let t = Self.uniqueName()
+        try Self.exec(c, "create table \(t) (a int(5) zerofill, b decimal(6,2) zerofill, y year)")
+        defer { try? Self.exec(c, "drop table \(t)") }
+        try Self.exec(c, "insert into \(t) values (42, 1.5, 0), (0, 0, 2024)")
+        let r = try Self.query(c, "select * from \(t) order by y")
+        #expect(r.rows == [[.number("42"), .number("1.50"), .number("0")], [.number("0"), .number("0.00"), .number("2024")]])
+    }
+
+    @Test func storedProcedureResultsAreReadToTheEnd() throws {
+        let c = try Self.connect()
+        let p = Self.uniqueName("p")
+        try Self.exec(c, "create procedure \(p)() begin select 1 as a; select 2 as b; end")
+        defer { try? Self.exec(c, "drop procedure \(p)") }
+        #expect(try Self.query(c, "call \(p)()").rows == [[.number("1")]])
+        // The results after the first were read and dropped: the session is in sync.
+        #expect(try Self.query(c, "select 3 as c").rows == [[.number("3")]])
+    }
+
+    @Test func portOutOfRange() throws {
+        var source = Self.source()
+        source.port = 70000
+        let error = #expect(throws: ConnectorError.self) { _ = try MySQLConnection(source: source, projectDirectory: "/") }
+        #expect(error?.message == "port 70000 is not a TCP port (1-65535)")
+    }
+
     @Test func timestampsAreUTCWhateverTheSessionWasGiven() throws {
         let c = try Self.connect()
         // A TIMESTAMP is an instant: written at +05:00, it reads back in UTC.
@@ -184,6 +211,27 @@ import Testing
         // A killed SLEEP() returns 1 rather than failing; the connection reports the
         // statement as cancelled either way, which is what the build engine reads.
         #expect((error as? ConnectorError)?.cancelled == true, "\(String(describing: error))")
+    }
+
+    @Test func cancelWithoutASecondSessionCutsTheSocket() throws {
+        // A user allowed one session: KILL QUERY cannot be sent, so cancel shuts the
+        // session's socket down instead, and the query stops all the same.
+        let admin = try Self.connect()
+        let user = Self.uniqueName("u")
+        try Self.exec(admin, "create user '\(user)'@'%' identified by 'pw-\(user)' with max_user_connections 1")
+        defer { try? Self.exec(admin, "drop user '\(user)'@'%'") }
+        try Self.exec(admin, "grant select on \(Settings.current.database).* to '\(user)'@'%'")
+        var source = Self.source(password: "pw-\(user)")
+        source.username = user
+        let c = try MySQLConnection(source: source, projectDirectory: "/")
+        var sink = CollectingSink()
+        let (error, elapsed) = runCancelling({ c.cancel() }, after: 0.3) {
+            try c.run("select sleep(10) as s", into: &sink)
+        }
+        #expect(elapsed < .seconds(5), "cancel took \(elapsed)")
+        let e = error as? ConnectorError
+        #expect(e?.cancelled == true, "\(String(describing: error))")
+        #expect(e?.code == "2013" || e?.code == "2006", "\(String(describing: error))")
     }
 
     struct SinkFailure: Error, Equatable {}

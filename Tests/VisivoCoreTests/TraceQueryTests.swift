@@ -99,6 +99,10 @@ import Testing
         #expect(SQLText.classify("sum(a) over (order by b)", dialect: Dialect(.sqlite)) == .window)
         #expect(SQLText.classify("'sum(a)'", dialect: Dialect(.sqlite)) == .vanilla)
         #expect(SQLText.classify("listagg(a)", dialect: Dialect(.snowflake)) == .aggregate)
+        // Comments hide what they hold, block comments too.
+        #expect(SQLText.classify("a /* sum(b) */", dialect: Dialect(.sqlite)) == .vanilla)
+        #expect(SQLText.classify("a -- sum(b)", dialect: Dialect(.sqlite)) == .vanilla)
+        #expect(SQLText.classify("/* it's */ sum(b)", dialect: Dialect(.sqlite)) == .aggregate)
         #expect(SQLText.classify("std(a)", dialect: Dialect(.mysql)) == .aggregate)
     }
 

@@ -86,7 +86,9 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
 
     /// Runs `sql` (GoogleSQL) and streams every page of its result into `sink`.
     public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
-        cancellation.reset()
+        // A cancel stays: it may come between the pool's checkout and this call, and a
+        // pool's connections end with their (cancelled) build.
+        if cancellation.isCancelled { throw cancelledError() }
         var job: Job?
         do {
             var page = try startQuery(sql)
@@ -98,6 +100,9 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
                 return
             }
             while page["jobComplete"] != .bool(true) {
+                // Each call waits on the server for the job; an answer that does not say
+                // whether the job is complete would make this loop spin.
+                guard page["jobComplete"] == .bool(false) else { throw protocolError("the answer has no jobComplete") }
                 page = try results(running, pageToken: nil)
             }
             var fields = try emit(page, into: &sink, columnsSent: false)

@@ -61,6 +61,14 @@ public final class ConnectionPool: @unchecked Sendable {
         do {
             let c = try Self.connect(source, projectDirectory: projectDirectory)
             condition.lock()
+            if cancelled {
+                // cancelAll came while this connection was being opened, and missed it.
+                open[name, default: 1] -= 1
+                condition.broadcast()
+                condition.unlock()
+                c.cancel()
+                throw ConnectorError(source: name, message: "build cancelled", cancelled: true)
+            }
             busy[ObjectIdentifier(c)] = c
             condition.unlock()
             return c

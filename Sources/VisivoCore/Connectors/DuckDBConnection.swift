@@ -180,16 +180,10 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
     /// Runs `sql` and streams the rows of its last statement into `sink` (the statements
     /// before it run first, their results discarded, as DuckDB's own `duckdb_query` does).
     public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
-        stateLock.withLock {
-            running = true
-            cancelRequested = false
-        }
-        defer {
-            stateLock.withLock {
-                running = false
-                cancelRequested = false
-            }
-        }
+        // A cancel stays (it may come between the pool's checkout and this call; a pool's
+        // connections end with their cancelled build).
+        stateLock.withLock { running = true }
+        defer { stateLock.withLock { running = false } }
         let a = api.pointee
         var statements: duckdb_extracted_statements?
         let count = Int(a.extract_statements(connection, sql, &statements))
@@ -308,12 +302,12 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
         }
     }
 
-    /// Asks the running statement, if any, to stop (safe from any thread).
+    /// Stops the running statement (safe from any thread); every later `run` on this
+    /// connection throws "cancelled".
     public func cancel() {
         stateLock.withLock {
-            guard running else { return }
             cancelRequested = true
-            api.pointee.interrupt(connection)
+            if running { api.pointee.interrupt(connection) }
         }
     }
 
@@ -353,10 +347,18 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
             let decoded = DuckDBType.from(t, api: api)
             a.destroy_logical_type(&type)
             if let name = decoded.unsupportedName {
-                return (a.prepared_statement_column_name(prepared, idx_t(c)).map { String(cString: $0) } ?? "#\(c + 1)", name)
+                return (columnName(prepared, c) ?? "#\(c + 1)", name)
             }
         }
         return nil
+    }
+
+    /// A prepared statement's column name (DuckDB allocates it; the caller frees it).
+    private func columnName(_ prepared: duckdb_prepared_statement?, _ c: Int) -> String? {
+        let a = api.pointee
+        guard let p = a.prepared_statement_column_name(prepared, idx_t(c)) else { return nil }
+        defer { a.free(UnsafeMutableRawPointer(mutating: p)) }
+        return String(cString: p)
     }
 
     /// `SELECT #1 AS "a", CAST(#2 AS VARCHAR) AS "g" FROM (<sql>)`: the statement with every
@@ -375,7 +377,7 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
         let n = Int(a.prepared_statement_column_count(prepared))
         var items: [String] = []
         for c in 0..<n {
-            let name = a.prepared_statement_column_name(prepared, idx_t(c)).map { String(cString: $0) } ?? ""
+            let name = columnName(prepared, c) ?? ""
             var type = a.prepared_statement_column_logical_type(prepared, idx_t(c))
             var unsupported = false
             if let t = type {

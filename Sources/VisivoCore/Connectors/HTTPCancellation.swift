@@ -27,14 +27,6 @@ final class HTTPCancellation: @unchecked Sendable {
         running?.cancel()
     }
 
-    /// Starts a new operation: earlier cancellations are forgotten.
-    func reset() {
-        condition.lock()
-        cancelled = false
-        task = nil
-        condition.unlock()
-    }
-
     /// Registers the task about to run (HTTPClient); false when already cancelled.
     func attach(_ t: URLSessionTask) -> Bool {
         condition.lock()

@@ -140,7 +140,10 @@ final class HTTPClient: Sendable {
             }
             outcome.finish(result)
         }
-        if let cancellation, !cancellation.attach(task) { throw .cancelled }
+        if let cancellation, !cancellation.attach(task) {
+            task.cancel()  // never started; let URLSession drop it
+            throw .cancelled
+        }
         task.resume()
         let result = outcome.wait()
         cancellation?.detach()

@@ -4,8 +4,10 @@ import Foundation
 /// One MariaDB Connector/C connection to a MySQL or MariaDB source.
 ///
 /// `@unchecked Sendable`: the `MYSQL` handle is only used by one worker thread at a time
-/// (the `Connection` contract). `cancel()` may come from another thread; it never touches
-/// that handle: it opens a second connection and sends `KILL QUERY <thread id>`.
+/// (the `Connection` contract). `cancel()` may come from another thread; it opens a second
+/// connection and sends `KILL QUERY <thread id>`. Only when that fails does it touch the
+/// session: it shuts its socket down (read while `run` holds the handle, which it does not
+/// replace while running).
 public final class MySQLConnection: Connection, @unchecked Sendable {
     private var mysql: UnsafeMutablePointer<MYSQL>
     private let settings: Settings
@@ -64,7 +66,7 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         settings = Settings(
             sourceName: source.name,
             host: source.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
-            port: UInt32(source.port ?? 3306),
+            port: try Self.port(source),
             user: source.username,
             password: source.password,
             database: source.database.isEmpty ? nil : source.database,
@@ -75,6 +77,14 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
 
     deinit {
         mysql_close(mysql)
+    }
+
+    private static func port(_ source: Source) throws -> UInt32 {
+        guard let port = source.port else { return 3306 }
+        guard (1...65535).contains(port) else {
+            throw ConnectorError(source: source.name, message: "port \(port) is not a TCP port (1-65535)")
+        }
+        return UInt32(port)
     }
 
     /// Opens and configures one session: UTF-8 (utf8mb4) and UTC for TIMESTAMP values.
@@ -173,6 +183,13 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         let failed = mysql_errno(mysql) != 0
         let error = failed ? queryError(fallback: "reading the result failed") : nil
         mysql_free_result(result)
+        // A CALL (or anything else with more results) sends them after the first; they
+        // must be read, or the session is out of sync for its next query.
+        if !failed {
+            while mysql_next_result(mysql) == 0 {
+                if let more = mysql_use_result(mysql) { mysql_free_result(more) }
+            }
+        }
         if let sinkError { throw sinkError }
         if let error { throw error }
         // A killed SLEEP() (and some other statements) returns normally: the rows may be cut short.
@@ -197,10 +214,19 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         let id = threadID
         let isRunning = running
         cancelLock.unlock()
-        guard isRunning, id != 0, let killer = try? Self.open(settings) else { return }
+        guard isRunning, id != 0 else { return }
         let sql = "KILL QUERY \(id)"
-        _ = mysql_real_query(killer, sql, UInt(sql.utf8.count))
-        mysql_close(killer)
+        if let killer = try? Self.open(settings) {
+            let sent = mysql_real_query(killer, sql, UInt(sql.utf8.count)) == 0
+            mysql_close(killer)
+            if sent { return }
+        }
+        // No second session (a connection limit, a dead network): cut this session's socket,
+        // so the blocked read returns with "lost connection"; the next run reconnects.
+        cancelLock.lock()
+        let socket = running ? mysql_get_socket(mysql) : -1
+        cancelLock.unlock()
+        if socket >= 0 { shutdown(Int32(socket), Int32(SHUT_RDWR)) }
     }
 
     // MARK: - Errors and reconnecting
@@ -283,7 +309,10 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         func encode(_ bytes: UnsafeRawBufferPointer) -> JSONValue {
             switch kind {
             case .integer, .decimal:
-                return .number(String(decoding: bytes, as: UTF8.self))
+                // ZEROFILL columns and YEAR 0 come with leading zeros (`00042`, `0000`).
+                let text = String(decoding: bytes, as: UTF8.self)
+                return .number(text.utf8.count > 1 && text.utf8.first == UInt8(ascii: "0") && !text.hasPrefix("0.")
+                               ? NumberSyntax.jsonNumber(normalizing: text) : text)
             case .float:
                 let text = String(decoding: bytes, as: UTF8.self)
                 return Double(text).map(JSONValue.double) ?? .string(text)

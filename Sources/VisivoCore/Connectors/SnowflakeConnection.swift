@@ -53,7 +53,9 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
 
     /// Runs `sql` and streams its rows (all chunks) into `sink`.
     public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
-        cancellation.reset()
+        // A cancel stays: it may come between the pool's checkout and this call, and a
+        // pool's connections end with their (cancelled) build.
+        if cancellation.isCancelled { throw cancelledError() }
         let requestID = Self.newID()
         do {
             let data = try execute(sql, requestID: requestID)
@@ -156,6 +158,7 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
         data.append(("CLIENT_ENVIRONMENT", .object([("APPLICATION", .string("visivo")), ("OS", .string(Self.osName))])))
         // JSON row format (the default for clients other than the official drivers; asked for anyway).
         data.append(("SESSION_PARAMETERS", .object([
+            ("QUERY_RESULT_FORMAT", .string("JSON")),
             ("PYTHON_CONNECTOR_QUERY_RESULT_FORMAT", .string("JSON")),
             ("JDBC_QUERY_RESULT_FORMAT", .string("JSON")),
         ])))

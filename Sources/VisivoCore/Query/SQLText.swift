@@ -38,6 +38,16 @@ enum SQLText {
                 while i < end, u[i] != 0x0A { i = u.index(after: i) }
                 continue
             }
+            if c == 0x2F, next < end, u[next] == 0x2A {  // /* comment */ (unclosed: to the end)
+                var j = u.index(after: next)
+                while j < end {
+                    let n = u.index(after: j)
+                    if u[j] == 0x2A, n < end, u[n] == 0x2F { j = u.index(after: n); break }
+                    j = n
+                }
+                i = j
+                continue
+            }
             if c == 0x27 || c == 0x22 || c == 0x60 {  // ' " `
                 var j = next
                 while j < end {
