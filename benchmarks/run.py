@@ -116,15 +116,15 @@ def bench_size(binary, work, n, sqlite3):
     r["compile_s"], r["compile_rss_kib"] = median_of(runs, lambda: run([v, "compile"], project))
 
     # A cold build writes into a new output folder and a new cache folder. Old ones are
-    # only deleted at the end: deleting thousands of files right before a build makes
-    # ext4 skip their recently freed inodes, which would time the file system, not visivo.
+    # only deleted at the very end of the run (main): deleting thousands of files right
+    # before a build makes ext4 skip their recently freed inodes, which would time the
+    # file system, not visivo.
     fresh = iter(range(1000))
 
     def cold(threads="2"):
         k = next(fresh)
         out, cache = os.path.join(work, "trash", f"{n}-out-{k}"), os.path.join(work, "trash", f"{n}-cache-{k}")
         return run([v, "build", "--threads", threads, "-o", out, "--cache-dir", cache], project)
-    shutil.rmtree(os.path.join(work, "trash"), ignore_errors=True)
     r["cold_build_s"], r["cold_build_rss_kib"] = median_of(3, cold)
     run([v, "build"], project)  # brings the project's own target/ up to date first
     r["noop_build_s"], r["noop_build_rss_kib"] = median_of(runs, lambda: run([v, "build"], project))
@@ -148,7 +148,7 @@ def bench_size(binary, work, n, sqlite3):
         t, rss, text = run([v, "build", "--threads", "1", "-o", out, "--cache-dir", cache], project, env={"VISIVO_TIMINGS": "1"})
         m = re.search(r"timing: build ([0-9.]+) ms", text)
         return (float(m.group(1)) / 1000 if m else t, rss, t)
-    phases = [build_phase_s(os.path.join(work, "trash")) for _ in range(3)]
+    phases = [build_phase_s(os.path.join(work, "trash")) for _ in range(5)]
     r["cold_build_1_thread_s"] = statistics.median(x[2] for x in phases)
     r["build_phase_1_thread_s"] = statistics.median(x[0] for x in phases)
     r["overhead_per_stale_trace_us"] = max(0.0, (r["build_phase_1_thread_s"] - r["floor_s"]) / n * 1e6)
@@ -157,7 +157,7 @@ def bench_size(binary, work, n, sqlite3):
     if os.path.isdir(shm) and os.access(shm, os.W_OK):
         root = os.path.join(shm, "visivo-bench")
         shutil.rmtree(root, ignore_errors=True)
-        tmpfs = statistics.median(build_phase_s(root)[0] for _ in range(3))
+        tmpfs = statistics.median(build_phase_s(root)[0] for _ in range(5))
         shutil.rmtree(root, ignore_errors=True)
         r["build_phase_1_thread_tmpfs_s"] = tmpfs
         r["overhead_per_stale_trace_tmpfs_us"] = max(0.0, (tmpfs - r["floor_s"]) / n * 1e6)
@@ -216,12 +216,19 @@ def main():
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "100 1000 10000").split()]
     results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
                "sizes": [], "large_trace": None}
+    # A trash folder left by an earlier run is moved aside now and deleted at the end,
+    # after every measurement (see bench_size).
+    trash = os.path.join(args.work, "trash")
+    old_trash = f"{trash}-old-{time.time_ns()}"
+    if os.path.exists(trash):
+        os.rename(trash, old_trash)
     for n in sizes:
         print(f"benchmarking {n} traces ...", file=sys.stderr)
         results["sizes"].append(bench_size(binary, args.work, n, sqlite3))
     print("benchmarking one 1,000,000-row trace ...", file=sys.stderr)
     results["large_trace"] = bench_large(binary, args.work)
-    shutil.rmtree(os.path.join(args.work, "trash"), ignore_errors=True)
+    shutil.rmtree(trash, ignore_errors=True)
+    shutil.rmtree(old_trash, ignore_errors=True)
 
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
