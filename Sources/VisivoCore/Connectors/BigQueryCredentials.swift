@@ -108,7 +108,11 @@ final class GoogleTokenSource: Sendable {
 
     /// A valid access token. `rejected` is one the API refused (HTTP 401): never returned again.
     func token(source: String, rejected: String? = nil, retry: RetryPolicy, cancellation: HTTPCancellation?) throws(ConnectorError) -> String {
-        fetching.lock()
+        if let c = cached.withLock({ $0 }), c.token != rejected, c.expiry > Date().addingTimeInterval(60) { return c.token }
+        // Another connection may be fetching: wait for it, but give up on a cancel.
+        while !fetching.lock(before: Date().addingTimeInterval(0.1)) {
+            if cancellation?.isCancelled == true { throw ConnectorError(source: source, message: "query cancelled", cancelled: true) }
+        }
         defer { fetching.unlock() }
         if let c = cached.withLock({ $0 }), c.token != rejected, c.expiry > Date().addingTimeInterval(60) { return c.token }
         let (token, lifetime) = try fetch(source: source, retry: retry, cancellation: cancellation)
