@@ -8,7 +8,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 BIN := .build/debug/visivo
-APT_PACKAGES := libyaml-dev libsqlite3-dev libpq-dev libmariadb-dev zlib1g-dev sqlite3 graphviz python3 python3-venv
+APT_PACKAGES := libyaml-dev libsqlite3-dev libpq-dev libmariadb-dev zlib1g-dev sqlite3 graphviz python3 python3-venv openssl
 
 .PHONY: build run example-multi test deps conformance bench install clean
 
