@@ -8,21 +8,13 @@ import Testing
     typealias My = MySQLConnectionTests
     typealias PG = PostgreSQLConnectionTests
 
-    /// Statements of a seed file, split at `;` line ends (the files have no `;` in strings).
-    static func statements(_ path: String) throws -> [String] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return text.components(separatedBy: ";\n")
-            .map { $0.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n") }
-            .filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-    }
-
     @Test func buildsFromThreeSourcesThroughALocalMerge() throws {
         let example = repositoryRoot + "/examples/multi-source"
         // Seed data, into databases of the example's own names.
         let admin = try My.connect()
         try My.exec(admin, "create database if not exists visivo_example_crm character set utf8mb4")
         let crm = try My.connect(database: "visivo_example_crm")
-        for sql in try Self.statements(example + "/data/crm.mysql.sql") { try My.exec(crm, sql) }
+        for sql in try sqlStatements(inFile: example + "/data/crm.mysql.sql") { try My.exec(crm, sql) }
         let pgAdmin = try PG.connect()
         if try PG.query(pgAdmin, "select 1 from pg_database where datname = 'visivo_example_warehouse'").rows.isEmpty {
             try PG.exec(pgAdmin, "create database visivo_example_warehouse")

@@ -14,7 +14,7 @@ import Testing
         let sourceName = try conformanceSourceName(case: caseName)
         try Build.withDatabase { database, _ in
             let conn = try My.connect(database: database)
-            for var sql in try MultiSourceExampleTests.statements(conformanceCaseDirectory(caseName) + "/data.sql") {
+            for var sql in try sqlStatements(inFile: conformanceCaseDirectory(caseName) + "/data.sql") {
                 for (from, to) in columnTypes { sql = sql.replacingOccurrences(of: from, with: to) }
                 try My.exec(conn, sql)
             }

@@ -79,3 +79,13 @@ let repositoryRoot: String = {
 }()
 
 func readText(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+/// The statements of an SQL file, one per server call (for servers that take one at a
+/// time): split at `;` line ends, `--` comment lines dropped. The fixture files put no
+/// `;` at a line end inside a string.
+func sqlStatements(inFile path: String) throws -> [String] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    return text.components(separatedBy: ";\n")
+        .map { $0.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n") }
+        .filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+}

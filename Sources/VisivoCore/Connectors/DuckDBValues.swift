@@ -353,23 +353,7 @@ enum DuckDBText {
         return v < 0 ? "-" + digits : digits
     }
 
-    /// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian calendar).
-    static func civil(days: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = Int(doy - (153 * mp + 2) / 5 + 1)
-        let m = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
+    private static func pad(_ v: Int64, _ width: Int) -> String { CivilDate.pad(v, width) }
 
     /// `2024-01-03`. Years outside 1...9999 use ISO 8601's expanded form with astronomical
     /// numbering (year 0 is 1 BC): `-0043-03-15`, `12000-01-01`.
@@ -381,7 +365,7 @@ enum DuckDBText {
     static func date(days: Int32) -> String {
         if days == Int32.max { return "infinity" }
         if days == -Int32.max { return "-infinity" }
-        let c = civil(days: Int64(days))
+        let c = CivilDate.fromDays(Int64(days))
         return date(year: c.year, month: c.month, day: c.day)
     }
 
@@ -428,7 +412,7 @@ enum DuckDBText {
             days -= 1
             rest += perDay
         }
-        let c = civil(days: days)
+        let c = CivilDate.fromDays(days)
         return date(year: c.year, month: c.month, day: c.day) + "T" + timeOfDay(rest, unit: unit) + (zoned ? "Z" : "")
     }
 

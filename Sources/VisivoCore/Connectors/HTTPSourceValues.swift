@@ -10,8 +10,8 @@ enum EpochTime {
 
     /// `2024-01-03` for day 19725.
     static func date(days: Int64) -> String {
-        let (y, m, d) = civil(days: days)
-        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+        let (y, m, d) = CivilDate.fromDays(days)
+        return pad(y, 4) + "-" + pad(Int64(m), 2) + "-" + pad(Int64(d), 2)
     }
 
     /// `2024-01-03T08:15:00`, `2024-01-03T08:15:00.25`: the fraction only when non-zero.
@@ -93,34 +93,12 @@ enum EpochTime {
         return s
     }
 
-    // MARK: - Calendar
-
-    /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; Howard
-    /// Hinnant's `civil_from_days`).
-    static func civil(days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = floorDiv(z, 146_097)
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return (y, m, d)
-    }
-
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
-    static func pad(_ v: Int64, _ width: Int) -> String {
-        let negative = v < 0
-        var s = String(negative ? -v : v)
-        if s.count < width { s = String(repeating: "0", count: width - s.count) + s }
-        return negative ? "-" + s : s
-    }
+    static func pad(_ v: Int64, _ width: Int) -> String { CivilDate.pad(v, width) }
 }
 
 /// Number text from an API as a JSON number, when it is one.

@@ -32,7 +32,7 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         var sslKey: String?
     }
 
-    enum SSLMode: String, Sendable {
+    enum SSLMode: String, Sendable, CaseIterable {
         case disable, prefer, require, verifyCA = "verify-ca", verifyFull = "verify-full"
 
         /// Accepts PostgreSQL's spellings and MySQL's (`REQUIRED`, `VERIFY_IDENTITY`, ...).
@@ -56,7 +56,8 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         let sslMode: SSLMode
         if let text = source.sslmode, !text.isEmpty {
             guard let mode = SSLMode(setting: text) else {
-                throw ConnectorError(source: source.name, message: "unknown sslmode '\(text)' (use disable, prefer, require, verify-ca or verify-full)")
+                let known = SSLMode.allCases.map(\.rawValue)
+                throw ConnectorError(source: source.name, message: "unknown sslmode '\(text)' (use \(known.dropLast().joined(separator: ", ")) or \(known.last!))")
             }
             sslMode = mode
         } else {

@@ -188,7 +188,7 @@ struct ProjectDecoder {
                 known = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
                 valid = known.contains(mode)
             case .mysql:
-                known = ["disable", "prefer", "require", "verify-ca", "verify-full"]
+                known = MySQLConnection.SSLMode.allCases.map(\.rawValue)
                 valid = MySQLConnection.SSLMode(setting: mode) != nil
             default:
                 known = []
