@@ -542,3 +542,164 @@ private final class FailureLog: Sendable {
         #expect(cache.load(key("7-199")) == Data([7, 199]))
     }
 }
+
+// MARK: - Pack files
+
+@Suite struct CachePackTests {
+    func names(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    }
+
+    func value(_ i: Int) -> Data { repetitiveJSON(rows: 20 + i) + pseudoRandomBytes(100 + i, seed: UInt64(i)) }
+
+    @Test func objectsAfterTheFirstFewGoIntoOnePackVisibleOnceFinished() throws {
+        try withTemporaryDirectory { dir in
+            let cache = FileCache(root: dir, packAfter: 2)
+            let keys = (0..<10).map { key("packed-\($0)") }
+            for (i, k) in keys.enumerated() { try cache.store(k, value(i)) }
+            // This instance reads its own pack before it is finished.
+            for (i, k) in keys.enumerated() { #expect(cache.load(k) == value(i)) }
+            #expect(cache.size().objects == 10)
+            // Another reader sees only the two loose objects until the index is written.
+            let early = FileCache(root: dir)
+            #expect(keys.filter { early.contains($0) }.count == 2)
+            #expect(early.load(keys[5]) == nil)
+
+            cache.finishPack()
+            let packFiles = names(cache.packsDirectory)
+            #expect(packFiles.count == 2 && packFiles[0].hasSuffix(".idx") && packFiles[1].hasSuffix(".pack"), "\(packFiles)")
+            let loose = FileManager.default.enumerator(atPath: cache.objectsDirectory)?.compactMap { $0 as? String }.filter { $0.count > 3 } ?? []
+            #expect(loose.count == 2)
+
+            let later = FileCache(root: dir)
+            for (i, k) in keys.enumerated() {
+                #expect(later.contains(k))
+                #expect(later.load(k) == value(i))
+            }
+            #expect(later.size().objects == 10)
+            #expect(!later.contains(key("never stored")))
+            #expect(later.load(key("never stored")) == nil)
+            #expect(later.problems.isEmpty && cache.problems.isEmpty)
+        }
+    }
+
+    @Test func aPackedResultReplacesAnOlderLooseOne() throws {
+        try withTemporaryDirectory { dir in
+            let k = key("refreshed")
+            try FileCache(root: dir).store(k, Data("first run".utf8))
+            // A --refresh build stores without looking the key up first.
+            let refresh = FileCache(root: dir, packAfter: 0)
+            try refresh.store(k, Data("second run".utf8))
+            refresh.finishPack()
+            #expect(FileCache(root: dir).load(k) == Data("second run".utf8))
+            // And a later loose store wins over the pack.
+            try FileCache(root: dir).store(k, Data("third run".utf8))
+            #expect(FileCache(root: dir).load(k) == Data("third run".utf8))
+        }
+    }
+
+    @Test func aCorruptPackedObjectIsAMissReportedOnceAndShadowedWhenRebuilt() throws {
+        try withTemporaryDirectory { dir in
+            let k = key("damaged in a pack")
+            let other = key("intact in the same pack")
+            let writer = FileCache(root: dir, packAfter: 0)
+            try writer.store(k, value(1))
+            try writer.store(other, value(2))
+            writer.finishPack()
+            // Flip a payload byte of whichever object comes first in the pack.
+            let pack = writer.packsDirectory + "/" + names(writer.packsDirectory).first { $0.hasSuffix(".pack") }!
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: pack))
+            bytes[CachePack.packHeaderSize + FileCache.headerSize + 5] ^= 0x40
+            try bytes.write(to: URL(fileURLWithPath: pack))
+
+            let reader = FileCache(root: dir)
+            let loaded = [reader.load(k), reader.load(other)]
+            #expect(loaded.filter { $0 == nil }.count == 1, "exactly one object was damaged")
+            #expect(reader.problems.count == 1)
+            #expect(reader.problems.first?.contains("corrupt in") == true)
+            _ = reader.load(k)
+            _ = reader.load(other)
+            #expect(reader.problems.count == 1, "reported once")
+            // The rebuilt result is stored loose and found before the pack from then on.
+            let damaged = loaded[0] == nil ? k : other
+            try reader.store(damaged, Data("rebuilt".utf8))
+            let next = FileCache(root: dir)
+            #expect(next.load(damaged) == Data("rebuilt".utf8))
+            #expect(next.problems.isEmpty)
+        }
+    }
+
+    @Test func aDamagedIndexHidesItsPackAndPruneRemovesIt() throws {
+        try withTemporaryDirectory { dir in
+            let k = key("behind a damaged index")
+            let writer = FileCache(root: dir, packAfter: 0)
+            try writer.store(k, value(3))
+            writer.finishPack()
+            let idx = writer.packsDirectory + "/" + names(writer.packsDirectory).first { $0.hasSuffix(".idx") }!
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: idx))
+            bytes[CachePack.indexHeaderSize + 3] ^= 0x01
+            try bytes.write(to: URL(fileURLWithPath: idx))
+
+            let reader = FileCache(root: dir)
+            #expect(reader.load(k) == nil)
+            #expect(!reader.contains(k))
+            let result = try reader.prune(keeping: [k])
+            #expect(result.removed == 0)
+            #expect(result.bytesFreed > 0)
+            #expect(names(reader.packsDirectory).isEmpty)
+        }
+    }
+
+    @Test func morePacksThanTheLimitAreMergedNewestFirst() throws {
+        try withTemporaryDirectory { dir in
+            let shared = key("in every pack")
+            for build in 0...FileCache.maxPacks {
+                let cache = FileCache(root: dir, packAfter: 0)
+                try cache.store(key("only in build \(build)"), value(build))
+                try cache.store(shared, Data("build \(build)".utf8))
+                cache.finishPack()
+                let packs = names(cache.packsDirectory).filter { $0.hasSuffix(".idx") }.count
+                #expect(packs == (build < FileCache.maxPacks ? build + 1 : 1), "after build \(build)")
+                #expect(cache.problems.isEmpty, "\(cache.problems)")
+                #expect(FileCache(root: dir).load(shared) == Data("build \(build)".utf8), "the newest pack wins")
+            }
+            let reader = FileCache(root: dir)
+            #expect(reader.load(shared) == Data("build \(FileCache.maxPacks)".utf8))
+            for build in 0...FileCache.maxPacks { #expect(reader.load(key("only in build \(build)")) == value(build)) }
+            #expect(reader.size().objects == FileCache.maxPacks + 2)
+            #expect(names(reader.packsDirectory).count == 2)
+        }
+    }
+
+    @Test func pruneRewritesPacksWithTheLiveObjectsAndSweepsUnfinishedOnes() throws {
+        try withTemporaryDirectory { dir in
+            let keys = (0..<6).map { key("prune-packed-\($0)") }
+            let writer = FileCache(root: dir, packAfter: 0)
+            for (i, k) in keys.enumerated() { try writer.store(k, value(i)) }
+            writer.finishPack()
+            // A killed build's pack (no index): an old one goes, a fresh one may still be written.
+            let stale = writer.packsDirectory + "/pack-00000000000000000001-1-1.pack"
+            let fresh = writer.packsDirectory + "/pack-00000000000000000002-1-1.pack"
+            try Data([1, 2, 3, 4]).write(to: URL(fileURLWithPath: stale))
+            try Data([5, 6]).write(to: URL(fileURLWithPath: fresh))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -2 * 3600)], ofItemAtPath: stale)
+
+            let cache = FileCache(root: dir)
+            let before = cache.size()
+            #expect(before.objects == 6)
+            let live = Set(keys.prefix(2))
+            let result = try cache.prune(keeping: live)
+            #expect(result.removed == 4)
+            let after = cache.size()
+            #expect(after.objects == 2)
+            #expect(result.bytesFreed == before.bytes - after.bytes + 4)
+            #expect(!FileManager.default.fileExists(atPath: stale))
+            #expect(FileManager.default.fileExists(atPath: fresh))
+            let reader = FileCache(root: dir)
+            for (i, k) in keys.enumerated() { #expect(reader.load(k) == (i < 2 ? value(i) : nil)) }
+            #expect(try reader.prune(keeping: live) == (removed: 0, bytesFreed: 0))
+            try reader.clear()
+            #expect(FileCache(root: dir).size() == (objects: 0, bytes: 0))
+        }
+    }
+}

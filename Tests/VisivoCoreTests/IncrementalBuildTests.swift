@@ -136,6 +136,48 @@ import Testing
         }
     }
 
+    @Test func manyResultsGoIntoOnePackThatServesAFreshCheckoutAndARefresh() throws {
+        func setUp(_ dir: String) throws {
+            let traces = (0..<40).map { "  - {name: t\($0), model: ref(orders), props: {type: bar, x: query(region), y: query(sum(amount) + \($0))}}" }
+            try write(["project.visivo.yml": """
+                sources:
+                  - {name: shop, type: sqlite, database: shop.db}
+                models:
+                  - {name: orders, source: ref(shop), sql: select * from orders}
+                traces:
+                \(traces.joined(separator: "\n"))
+
+                """], in: dir)
+            try makeSQLite(dir + "/shop.db", "create table orders(region text, amount real); insert into orders values ('n',1.5),('s',2),('n',4);")
+        }
+        func files(_ dir: String, _ suffix: String) -> [String] {
+            (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(suffix) }
+        }
+        try withTemporaryDirectory { cache in
+            try withTemporaryDirectory { a in
+                try setUp(a)
+                let (s, _) = try build(a, cacheDirectory: cache)
+                #expect(s.built == 40)
+                // The first 16 results are loose objects, the other 24 share one pack.
+                #expect(files(cache + "/objects", "").filter { $0.count == 65 }.count == 16)
+                #expect(files(cache + "/packs", ".idx").count == 1)
+                #expect(FileCache(root: cache).size().objects == 40)
+                // --refresh stores all 40 again; a fresh reader finds each result once.
+                let (r, _) = try build(a, refresh: true, cacheDirectory: cache)
+                #expect(r.built == 40)
+                #expect(files(cache + "/packs", ".idx").count == 2)
+                #expect(FileCache(root: cache).size().objects == 40)
+            }
+            try withTemporaryDirectory { b in
+                try setUp(b)
+                let (s, _) = try build(b, cacheDirectory: cache)
+                #expect(s.built == 0)
+                #expect(s.reused == 40)
+                #expect(readText(b + "/target/t39/data.json") == #"{"t39":{"props.x":["n","s"],"props.y":[44.5,41.0]}}"#)
+            }
+        }
+    }
+
     @Test func corruptCacheObjectIsAMissNotACrash() throws {
         try withTemporaryDirectory { dir in
             try Self.setUp(dir)

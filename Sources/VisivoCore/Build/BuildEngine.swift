@@ -94,8 +94,10 @@ public final class BuildEngine: Sendable {
         var summary = run.summary
         summary.cancelled = summary.cancelled || cancelFlag.load(ordering: .relaxed)
         summary.oldestReused = work.oldestReused()
-        // A corrupt cache object was a miss and has been rebuilt; say so once.
+        // This build's pack becomes visible; a corrupt cache object was a miss and has
+        // been rebuilt: say so once.
         if let files = cache as? FileCache {
+            files.finishPack()
             for problem in files.problems { reporter.warning("cache: \(problem)") }
         }
         work.saveState()

@@ -39,9 +39,19 @@ public enum CacheError: Error, CustomStringConvertible, Equatable {
 /// Writes go to a temporary file in the same directory and are renamed into place, so a
 /// reader sees either the old object, the new one, or none. A corrupt or truncated object
 /// loads as nil, is reported once in `problems`, and is deleted so the node is rebuilt.
+///
+/// A build that stores many objects puts all but its first `packAfter` into one pack file
+/// (see `CachePack`), made visible by `finishPack()` at the end of the build. Lookups try
+/// this instance's pack, then loose objects, then finished packs from the newest; a store
+/// into the pack removes a loose object with the same key, so the newest result wins.
+/// When more than `maxPacks` packs pile up, `finishPack()` merges them into one.
 public final class FileCache: CacheStore {
     public let root: String
     public let objectsDirectory: String
+    public let packsDirectory: String
+    /// Objects stored loose by one instance before the rest go into its pack.
+    public let packAfter: Int
+    public static let maxPacks = 8
 
     static let magic: [UInt8] = Array("VSVCACHE".utf8)
     static let formatVersion: UInt32 = 1
@@ -59,10 +69,30 @@ public final class FileCache: CacheStore {
     /// removal of a corrupt object, so a freshly stored object is never deleted by mistake.
     private let corruptions = Mutex(CorruptionLog())
 
+    /// The pack this instance is writing.
+    private struct PackWriter {
+        let base: String
+        let fd: Int32
+        var end: UInt64
+        var entries: [Fingerprint: (offset: UInt64, length: UInt64)] = [:]
+    }
+
+    private struct Packs {
+        var stores = 0
+        var writer: PackWriter?
+        /// Finished packs, newest first; loaded on first use.
+        var readers: [CachePack.Reader]?
+        /// Keys a lookup found no loose object for (a pack store need not remove one).
+        var absentLoose: Set<Fingerprint> = []
+    }
+    private let packs = Mutex(Packs())
+
     /// `root` is the cache directory (the project uses `.visivo/cache`); it is created on first store.
-    public init(root: String) {
+    public init(root: String, packAfter: Int = 16) {
         self.root = root
         self.objectsDirectory = (root as NSString).appendingPathComponent("objects")
+        self.packsDirectory = (root as NSString).appendingPathComponent("packs")
+        self.packAfter = packAfter
     }
 
     /// One line per corrupt or unreadable object met so far (each key reported once).
@@ -83,17 +113,59 @@ public final class FileCache: CacheStore {
     // MARK: CacheStore
 
     public func contains(_ key: Fingerprint) -> Bool {
+        if packs.withLock({ $0.writer?.entries[key] != nil }) { return true }
         var info = stat()
-        return stat(objectPath(for: key), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        if stat(objectPath(for: key), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { return true }
+        let bytes = key.bytes
+        return finishedPacks().contains { $0.index.find(bytes) != nil }
     }
 
     public func load(_ key: Fingerprint) -> Data? {
+        if let (fd, at) = packs.withLock({ p in p.writer.flatMap { w in w.entries[key].map { (w.fd, $0) } } }),
+           let data = loadPacked(key, fd: fd, at: at, pack: "this build's pack") {
+            return data
+        }
+        if let data = loadLoose(key) { return data }
+        let bytes = key.bytes
+        for r in finishedPacks() {
+            if let at = r.index.find(bytes), let data = loadPacked(key, fd: r.fd, at: at, pack: r.base + ".pack") { return data }
+        }
+        return nil
+    }
+
+    /// An object inside a pack; nil (reported) when it cannot be read or is corrupt.
+    private func loadPacked(_ key: Fingerprint, fd: Int32, at: (offset: UInt64, length: UInt64), pack: String) -> Data? {
+        guard let object = CachePack.read(fd, offset: at.offset, length: at.length) else {
+            record(key, "cannot read it from \(pack)")
+            return nil
+        }
+        switch Self.decode(object) {
+        case let .success(data): return data
+        case let .failure(corruption):
+            record(key, "corrupt in \(pack) (\(corruption.reason)); the node will be rebuilt")
+            return nil
+        }
+    }
+
+    /// The finished packs, newest first (read once per instance).
+    private func finishedPacks() -> [CachePack.Reader] {
+        packs.withLock { p in
+            if let r = p.readers { return r }
+            let r = CachePack.bases(in: packsDirectory).reversed().compactMap { CachePack.Reader(base: $0) }
+            p.readers = r
+            return r
+        }
+    }
+
+    private func loadLoose(_ key: Fingerprint) -> Data? {
         let path = objectPath(for: key)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
             if code != ENOENT && code != ENOTDIR {
                 record(key, "cannot open \(path): \(errnoText(code))")
+            } else {
+                _ = packs.withLock { $0.absentLoose.insert(key) }
             }
             return nil
         }
@@ -129,6 +201,11 @@ public final class FileCache: CacheStore {
             throw CacheError.compression("cannot compress object \(key): \(error)")
         }
         header = Self.header(for: data)
+        let intoPack = packs.withLock { p -> Bool in
+            p.stores += 1
+            return p.stores > packAfter
+        }
+        if intoPack { return try storePacked(key, header + payload) }
 
         let directory = shardDirectory(for: key)
         let path = objectPath(for: key)
@@ -162,12 +239,125 @@ public final class FileCache: CacheStore {
         }
     }
 
+    /// Appends an object to this instance's pack (opened on first use). Workers only
+    /// reserve their offset under the lock; the writes themselves run in parallel.
+    private func storePacked(_ key: Fingerprint, _ object: Data) throws {
+        let (fd, offset, base) = try packs.withLock { p -> (Int32, UInt64, String) in
+            if p.writer == nil {
+                try makeDirectories(packsDirectory)
+                let base = CachePack.newPackBase(in: packsDirectory)
+                let fd = open(base + ".pack", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw CacheError.io(operation: "create", path: base + ".pack", reason: errnoText()) }
+                let header = CachePack.packHeader()
+                guard header.withUnsafeBytes({ CachePack.write(fd, $0, at: 0) }) else {
+                    let reason = errnoText()
+                    close(fd)
+                    unlink(base + ".pack")
+                    throw CacheError.io(operation: "write", path: base + ".pack", reason: reason)
+                }
+                p.writer = PackWriter(base: base, fd: fd, end: UInt64(header.count))
+            }
+            let offset = p.writer!.end
+            p.writer!.end += UInt64(object.count)
+            return (p.writer!.fd, offset, p.writer!.base)
+        }
+        guard object.withUnsafeBytes({ CachePack.write(fd, $0, at: offset) }) else {
+            throw CacheError.io(operation: "write", path: base + ".pack", reason: errnoText())
+        }
+        let looseMayExist = packs.withLock { p -> Bool in
+            p.writer?.entries[key] = (offset, UInt64(object.count))
+            return !p.absentLoose.contains(key)
+        }
+        // An older loose object of this key would be found before the pack.
+        if looseMayExist { unlink(objectPath(for: key)) }
+    }
+
+    /// Makes this instance's pack visible by writing its index (call once the build's
+    /// stores are done), then merges packs when more than `maxPacks` have piled up.
+    /// Problems land in `problems`: the results are in the build's outputs either way.
+    public func finishPack() {
+        guard let w = packs.withLock({ p -> PackWriter? in
+            defer { p.writer = nil }
+            return p.writer
+        }) else { return }
+        close(w.fd)
+        let entries = w.entries.map { CachePack.Entry(key: $0.key.bytes, offset: $0.value.offset, length: $0.value.length) }
+        guard !entries.isEmpty else { unlink(w.base + ".pack"); return }
+        do {
+            try AtomicFile.write(CachePack.encodeIndex(entries), to: w.base + ".idx")
+        } catch {
+            unlink(w.base + ".pack")
+            corruptions.withLock { $0.messages.append("cannot write the index of \(w.base).pack: \(error)") }
+            return
+        }
+        packs.withLock { $0.readers = nil }
+        if CachePack.bases(in: packsDirectory).count > Self.maxPacks {
+            do { _ = try rewritePacks(keeping: nil) } catch {
+                corruptions.withLock { $0.messages.append("cannot merge packs: \(error)") }
+            }
+        }
+    }
+
+    /// Rewrites all finished packs as one, the newest copy of each key first, keeping only
+    /// `live` keys when given. Returns the keys dropped and the bytes freed.
+    private func rewritePacks(keeping live: Set<Fingerprint>?) throws -> (dropped: Set<Fingerprint>, freed: Int64) {
+        let readers = CachePack.bases(in: packsDirectory).reversed().compactMap { CachePack.Reader(base: $0) }
+        var seen: Set<[UInt8]> = []
+        var dropped: Set<Fingerprint> = []
+        var keep: [(CachePack.Reader, CachePack.Entry)] = []
+        for r in readers {
+            for i in 0..<r.index.count {
+                let e = r.index.entry(at: i)
+                guard seen.insert(e.key).inserted else { continue }
+                let k = Fingerprint(hex: Fingerprint.hexString(e.key))!
+                if let live, !live.contains(k) { dropped.insert(k) } else { keep.append((r, e)) }
+            }
+        }
+        let before = readers.reduce(Int64(0)) { $0 + $1.bytes }
+        guard !dropped.isEmpty || readers.count > 1 else { return ([], 0) }
+        var after: Int64 = 0
+        if !keep.isEmpty {
+            let base = CachePack.newPackBase(in: packsDirectory)
+            let fd = open(base + ".pack", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw CacheError.io(operation: "create", path: base + ".pack", reason: errnoText()) }
+            var end = UInt64(CachePack.packHeaderSize)
+            var entries: [CachePack.Entry] = []
+            var ok = CachePack.packHeader().withUnsafeBytes { CachePack.write(fd, $0, at: 0) }
+            for (r, e) in keep where ok {
+                // An object that cannot be read is left out (a miss, rebuilt when needed).
+                guard let object = CachePack.read(r.fd, offset: e.offset, length: e.length) else { continue }
+                ok = object.withUnsafeBytes { CachePack.write(fd, $0, at: end) }
+                entries.append(CachePack.Entry(key: e.key, offset: end, length: e.length))
+                end += e.length
+            }
+            let reason = errnoText()
+            close(fd)
+            let index = CachePack.encodeIndex(entries)
+            do {
+                guard ok else { throw CacheError.io(operation: "write", path: base + ".pack", reason: reason) }
+                try AtomicFile.write(index, to: base + ".idx")
+            } catch {
+                unlink(base + ".pack")
+                throw error
+            }
+            after = Int64(end) + Int64(index.count)
+        }
+        for r in readers {
+            unlink(r.base + ".idx")
+            unlink(r.base + ".pack")
+        }
+        packs.withLock { $0.readers = nil }
+        return (dropped, before - after)
+    }
+
     // MARK: Maintenance
 
-    /// Deletes every object whose key is not in `live` (and temporary files left by crashed runs).
+    /// Deletes every object whose key is not in `live` (and temporary files and unfinished
+    /// packs left by crashed runs); packs are rewritten as one holding only live objects.
+    /// `removed` counts distinct keys.
     @discardableResult
     public func prune(keeping live: Set<Fingerprint>) throws -> (removed: Int, bytesFreed: Int64) {
-        var removed = 0
+        var removed: Set<Fingerprint> = []
         var freed: Int64 = 0
         let now = Date().timeIntervalSince1970
         try forEachEntry { entry in
@@ -175,7 +365,7 @@ public final class FileCache: CacheStore {
             case let .object(key, path, bytes):
                 guard !live.contains(key) else { return }
                 if unlink(path) == 0 {
-                    removed += 1
+                    removed.insert(key)
                     freed += bytes
                 } else if errno != ENOENT {
                     throw CacheError.io(operation: "remove", path: path, reason: errnoText())
@@ -186,32 +376,72 @@ public final class FileCache: CacheStore {
                 }
             }
         }
-        return (removed, freed)
+        // Packs whose index is damaged, or whose data is gone, cannot be read: they go.
+        var finished = Set(CachePack.bases(in: packsDirectory))
+        for base in finished {
+            var info = stat()
+            let dataGone = lstat(base + ".pack", &info) != 0 && errno == ENOENT
+            let damaged = FileManager.default.contents(atPath: base + ".idx").map { CachePack.Index([UInt8]($0)) == nil } ?? false
+            guard dataGone || damaged else { continue }
+            for path in [base + ".idx", base + ".pack"] {
+                var info = stat()
+                if lstat(path, &info) == 0, unlink(path) == 0 { freed += Int64(info.st_size) }
+            }
+            finished.remove(base)
+        }
+        // Packs without an index, or temporary index files, from runs that died.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: packsDirectory)) ?? [] {
+            let path = packsDirectory + "/" + name
+            let unfinished = name.hasSuffix(".pack") && !finished.contains(String(path.dropLast(5)))
+            guard unfinished || name.contains(".tmp-") else { continue }
+            var info = stat()
+            if lstat(path, &info) == 0, now - TimeInterval(info.st_mtim.tv_sec) > Self.staleTempAge, unlink(path) == 0 {
+                freed += Int64(info.st_size)
+            }
+        }
+        let (dropped, packFreed) = try rewritePacks(keeping: live)
+        removed.formUnion(dropped)
+        return (removed.count, freed + packFreed)
     }
 
-    /// The number of objects and their total size on disk.
+    /// The number of distinct objects and the cache's size on disk (loose objects and packs,
+    /// this instance's unfinished pack included).
     public func size() -> (objects: Int, bytes: Int64) {
-        var count = 0
+        var keys: Set<Fingerprint> = []
         var bytes: Int64 = 0
         try? forEachEntry { entry in
-            if case let .object(_, _, size) = entry {
-                count += 1
+            if case let .object(key, _, size) = entry {
+                keys.insert(key)
                 bytes += size
             }
         }
-        return (count, bytes)
+        for r in finishedPacks() {
+            bytes += r.bytes
+            for i in 0..<r.index.count { keys.insert(Fingerprint(hex: Fingerprint.hexString(r.index.entry(at: i).key))!) }
+        }
+        packs.withLock { p in
+            guard let w = p.writer else { return }
+            keys.formUnion(w.entries.keys)
+            bytes += Int64(w.end)
+        }
+        return (keys.count, bytes)
     }
 
-    /// Deletes every object.
+    /// Deletes every object, loose and packed.
     public func clear() throws {
         let manager = FileManager.default
-        guard manager.fileExists(atPath: objectsDirectory) else { return }
-        do {
-            try manager.removeItem(atPath: objectsDirectory)
-        } catch {
-            if manager.fileExists(atPath: objectsDirectory) {
-                throw CacheError.io(operation: "remove", path: objectsDirectory, reason: "\(error)")
+        for dir in [objectsDirectory, packsDirectory] where manager.fileExists(atPath: dir) {
+            do {
+                try manager.removeItem(atPath: dir)
+            } catch {
+                if manager.fileExists(atPath: dir) {
+                    throw CacheError.io(operation: "remove", path: dir, reason: "\(error)")
+                }
             }
+        }
+        packs.withLock {
+            $0.readers = nil
+            $0.absentLoose = []
         }
     }
 
