@@ -87,10 +87,15 @@ struct BuildCommand: ParsableCommand {
         }
 
         let reporter = ConsoleReporter(interactive: Terminal.isInteractive, verbose: verbose)
+        // A build that throws still prints what it reported before the error.
+        defer { reporter.flush() }
         let interrupt = Interrupt { engine.cancel() }
         let started = ContinuousClock.now
         let summary = try engine.run(reporter: reporter)
-        Phases.report("build", ContinuousClock.now - started)
+        let elapsed = ContinuousClock.now - started
+        reporter.flush()
+        Phases.report("build", elapsed)
+        Phases.report("queries", summary.queryTime)
         interrupt.disarm()
         reporter.finish(summary)
         if summary.cancelled { throw ExitCode(130) }

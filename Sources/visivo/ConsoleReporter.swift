@@ -9,6 +9,8 @@ final class ConsoleReporter: BuildReporter {
     /// Also a line per reused node (off by default: a no-op build of a large project
     /// would print thousands of lines saying nothing happened).
     let verbose: Bool
+    /// Everything the reporter prints goes through here, in order.
+    private let output = BackgroundWriter(fd: STDERR_FILENO)
     private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
 
     init(interactive: Bool, verbose: Bool) {
@@ -18,16 +20,21 @@ final class ConsoleReporter: BuildReporter {
 
     func started(total: Int) {}
 
-    func warning(_ text: String) { Terminal.error("warning: \(text)") }
+    func warning(_ text: String) { line("warning: \(text)") }
+
+    private func line(_ text: String) { output.write(text + "\n") }
+
+    /// Waits until everything reported so far is printed.
+    func flush() { output.flush() }
 
     func finished(_ e: NodeEvent) {
         let ms = e.duration.components.seconds * 1000 + e.duration.components.attoseconds / 1_000_000_000_000_000
         if e.status == .failed || e.status == .skipped || e.status == .cancelled {
             clearLine()
-            Terminal.error("\(e.status.rawValue.uppercased()) \(e.kind) '\(e.name)': \(e.message ?? "")")
+            line("\(e.status.rawValue.uppercased()) \(e.kind) '\(e.name)': \(e.message ?? "")")
         } else if let note = e.message {
             clearLine()
-            Terminal.error("warning: \(e.kind) '\(e.name)': \(note)")
+            line("warning: \(e.kind) '\(e.name)': \(note)")
         }
         if interactive {
             let now = ContinuousClock.now
@@ -36,15 +43,15 @@ final class ConsoleReporter: BuildReporter {
                 last = now
                 return true
             }
-            if draw { FileHandle.standardError.write(Data("\r\u{1B}[K[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) \(e.name)".utf8)) }
+            if draw { output.write("\r\u{1B}[K[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) \(e.name)") }
         } else if e.kind == .trace || e.kind == .model, e.status == .built || (e.status == .reused && verbose) {
             let rows = e.rows.map { ", \($0) rows" } ?? ""
-            Terminal.error("[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) '\(e.name)' (\(ms) ms\(rows))")
+            line("[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) '\(e.name)' (\(ms) ms\(rows))")
         }
     }
 
     func clearLine() {
-        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if interactive { output.write("\r\u{1B}[K") }
     }
 
     func finish(_ s: BuildSummary, note: String? = nil) {
@@ -56,7 +63,8 @@ final class ConsoleReporter: BuildReporter {
         }
         if s.cancelled { line = "cancelled: " + line }
         if let note { line += " (\(note))" }
-        Terminal.error(line)
+        self.line(line)
+        flush()
     }
 
     static func age(_ seconds: TimeInterval) -> String {

@@ -55,6 +55,31 @@ private final class FailureLog: Sendable {
 // MARK: - Zlib
 
 @Suite struct ZlibTests {
+    /// Streams are reused: one left by a large input, by a level-1 call or by another
+    /// thread must compress the next input exactly as a fresh one would.
+    @Test func reusedStreamsCompressLikeFreshOnes() throws {
+        let large = pseudoRandomBytes(3_000_000, seed: 7)
+        let small = repetitiveJSON(rows: 50)
+        let fresh = try Zlib.compress(small)
+        _ = try Zlib.compress(large)
+        _ = try Zlib.compress(large, level: 1)
+        #expect(try Zlib.compress(small) == fresh)
+        let failures = FailureLog()
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for i in 0..<40 {
+                let data = repetitiveJSON(rows: 10 + (t * 40 + i) % 97) + pseudoRandomBytes(i * 31, seed: UInt64(t))
+                do {
+                    let back = try Zlib.decompress(try Zlib.compress(data), expectedSize: data.count)
+                    if back != data { failures.add("thread \(t) input \(i): wrong bytes") }
+                } catch {
+                    failures.add("thread \(t) input \(i): \(error)")
+                }
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        #expect(try Zlib.compress(small) == fresh)
+    }
+
     @Test(arguments: [0, 13, 5_000_000])
     func roundTrip(size: Int) throws {
         let data = pseudoRandomBytes(size)

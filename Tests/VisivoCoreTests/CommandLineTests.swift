@@ -50,6 +50,34 @@ import Testing
         }
     }
 
+    /// Progress lines are printed by a thread of their own: every line arrives, in the
+    /// order the nodes finished, with problems and the summary after them.
+    @Test func progressLinesArriveInOrderBeforeTheSummary() throws {
+        try withTemporaryDirectory { dir in
+            let traces = (0..<60).map { "  - {name: t\($0), model: ref(m), props: {type: bar, x: query(a + \($0))}}" }
+            try write(["project.visivo.yml": """
+                sources: [{name: db, type: sqlite, database: db.sqlite}]
+                models:
+                  - {name: m, source: ref(db), sql: select 1 as a}
+                  - {name: broken, source: ref(db), sql: select * from no_such_table}
+                traces:
+                \(traces.joined(separator: "\n"))
+                  - {name: bad, model: ref(broken), props: {type: bar, x: query(a)}}
+
+                """], in: dir)
+            try makeSQLite(dir + "/db.sqlite", "create table x(a);")
+            let r = try visivo(["build", "--threads", "2"], in: dir)
+            #expect(r.status == 1)
+            let lines = r.stderr.split(separator: "\n").map(String.init)
+            let built = lines.filter { $0.contains("] built trace '") }
+            #expect(built.count == 60)
+            let counters = built.compactMap { Int($0.dropFirst().prefix { $0 != "/" }) }
+            #expect(counters == counters.sorted() && Set(counters).count == 60, "\(counters)")
+            #expect(lines.filter { $0.hasPrefix("FAILED trace 'bad': query failed on source 'db'") }.count == 1)
+            #expect(lines.last == lines.first { $0.hasPrefix("built 60, reused 0, failed 1, skipped 0 in ") })
+        }
+    }
+
     @Test func compileWritesQueriesAndMasksPasswords() throws {
         try withTemporaryDirectory { dir in
             try write(["project.visivo.yml": """

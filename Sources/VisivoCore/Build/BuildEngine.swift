@@ -94,6 +94,7 @@ public final class BuildEngine: Sendable {
         var summary = run.summary
         summary.cancelled = summary.cancelled || cancelFlag.load(ordering: .relaxed)
         summary.oldestReused = work.oldestReused()
+        summary.queryTime = .nanoseconds(work.queryNanoseconds.load(ordering: .relaxed))
         // This build's pack becomes visible; a corrupt cache object was a miss and has
         // been rebuilt: say so once.
         if let files = cache as? FileCache {

@@ -67,6 +67,8 @@ public struct BuildSummary: Sendable {
     public var skipped = 0
     public var cancelled = false
     public var wallTime: Duration = .zero
+    /// Time spent inside trace queries, summed over worker threads.
+    public var queryTime: Duration = .zero
     /// When the oldest reused result was queried.
     public var oldestReused: Date?
     public var failures: [String] = []

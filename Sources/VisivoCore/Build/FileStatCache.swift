@@ -19,12 +19,16 @@ public struct FileStatCache: Sendable {
 
     public init() {}
 
-    struct Stat: Sendable, Equatable { var size: Int64; var mtimeNs: Int64; var inode: UInt64 }
+    struct Stat: Sendable, Equatable {
+        var size: Int64
+        var mtimeNs: Int64
+        var inode: UInt64
+    }
 
     static func fileStat(_ path: String) -> Stat? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
-        return Stat(size: Int64(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
+        return Stat(st)
     }
 
     /// The content hash of `path`, from the cache when its stat is unchanged.
@@ -84,9 +88,10 @@ public struct FileStatCache: Sendable {
         return true
     }
 
-    /// Records a file just written with content hash `hash`.
-    public mutating func record(_ path: String, hash: String) {
-        guard let st = Self.fileStat(path) else { return }
+    /// Records a file just written with content hash `hash`; `written` is its stat when
+    /// the writer has it (see `AtomicFile.write`), else the file is stat'ed here.
+    public mutating func record(_ path: String, hash: String, written: stat? = nil) {
+        guard let st = written.map(Stat.init) ?? Self.fileStat(path) else { return }
         let e = Entry(size: st.size, mtimeNs: st.mtimeNs, inode: st.inode, hash: hash)
         if entries[path] != e { entries[path] = e; changed = true }
         outputs[path] = hash
@@ -133,5 +138,11 @@ public struct FileStatCache: Sendable {
             text += "\(e.size) \(e.mtimeNs) \(e.inode) \(e.hash) \(p)\n"
         }
         try AtomicFile.write(Array(text.utf8), to: path)
+    }
+}
+
+extension FileStatCache.Stat {
+    init(_ st: stat) {
+        self.init(size: Int64(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
     }
 }

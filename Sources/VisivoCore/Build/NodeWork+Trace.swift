@@ -33,8 +33,8 @@ extension NodeWork {
         var note: String? = nil
         func write(_ bytes: ArraySlice<UInt8>) throws -> Fingerprint {
             let out = Self.hash(bytes)
-            try AtomicFile.write(bytes, to: dataPath, scratch: scratchDirectory)
-            shared.withLock { $0.stat.record(dataPath, hash: out.hex) }
+            let written = try AtomicFile.write(bytes, to: dataPath, scratch: scratchDirectory)
+            shared.withLock { $0.stat.record(dataPath, hash: out.hex, written: written) }
             return out
         }
         let result = try cachedOrRun(
@@ -48,6 +48,8 @@ extension NodeWork {
                 try writeOutput(queryPath, label: sqlHash) { Array(q.sql.utf8) }
                 var sink = TraceData(dialect: q.dialect)
                 let queriedAt = Date()
+                let queryStarted = ContinuousClock.now
+                defer { addQueryTime(ContinuousClock.now - queryStarted) }
                 do {
                     switch target {
                     case .source(let s):

@@ -40,6 +40,14 @@ final class NodeWork: Sendable {
     let shared = Mutex(Shared())
     /// Set during the first pass (single-threaded): only settle nodes already in place.
     let inPlaceOnly = Atomic<Bool>(false)
+    /// Time spent inside trace queries (from sending the SQL to the last row encoded),
+    /// summed over all workers: the rest of a build's time is its own overhead.
+    let queryNanoseconds = Atomic<Int64>(0)
+
+    func addQueryTime(_ d: Duration) {
+        let ns = d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+        queryNanoseconds.add(ns, ordering: .relaxed)
+    }
 
     init(compiled: CompiledProject, options: BuildOptions, cache: any CacheStore, pool: ConnectionPool, scripts: ScriptRunner) {
         self.compiled = compiled
@@ -103,15 +111,15 @@ final class NodeWork: Sendable {
         let path = options.outputDirectory + "/project.json"
         // A project made without the loader has no content hash: always write it.
         let label = project.contentHash.isEmpty ? nil : "project:" + project.contentHash
-        try writeOutput(path, label: label) { Array(ProjectJSON.render(project).serialized.utf8) }
+        try writeOutput(path, label: label) { ProjectJSON.render(project).serializedBytes }
     }
 
     /// Writes an output unless the file on disk still carries `label` by its stat;
     /// `bytes` is only called when the file must be written.
     func writeOutput(_ path: String, label: String?, _ bytes: () -> [UInt8]) throws {
         if let label, shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
-        try AtomicFile.write(bytes(), to: path, scratch: scratchDirectory)
-        if let label { shared.withLock { $0.stat.record(path, hash: label) } }
+        let written = try AtomicFile.write(bytes(), to: path, scratch: scratchDirectory)
+        if let label { shared.withLock { $0.stat.record(path, hash: label, written: written) } }
     }
 
     static func hash(_ bytes: some Sequence<UInt8>) -> Fingerprint {

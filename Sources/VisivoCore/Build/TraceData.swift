@@ -7,7 +7,7 @@ public struct TraceData: RowSink {
     private var keys: [(index: Int, key: String)] = []
     private var cohortOrder: [String] = []
     /// Per cohort (in `cohortOrder`), one JSON-text buffer per key (values joined by commas).
-    private var buffers: [[String]] = []
+    private var buffers: [[[UInt8]]] = []
     private var cohortIndex: [String: Int] = [:]
     /// The previous row's cohort: rows usually come grouped, so most rows skip the lookup.
     private var lastCohort: (text: String, index: Int)?
@@ -39,13 +39,13 @@ public struct TraceData: RowSink {
             index = buffers.count
             cohortIndex[cohort] = index
             cohortOrder.append(cohort)
-            buffers.append(Array(repeating: "", count: keys.count))
+            buffers.append(Array(repeating: [], count: keys.count))
         }
         lastCohort = (cohort, index)
         buffers[index].withUnsafeMutableBufferPointer { buf in
             for (k, entry) in keys.enumerated() {
-                if !buf[k].isEmpty { buf[k] += "," }
-                values[entry.index].write(to: &buf[k])
+                if !buf[k].isEmpty { buf[k].append(0x2C) }
+                values[entry.index].write(into: &buf[k])
             }
         }
     }
@@ -66,25 +66,22 @@ public struct TraceData: RowSink {
     /// `prefix` is written first (a cache header), so the caller holds one buffer in all.
     public mutating func finish(prefix: [UInt8] = []) -> [UInt8] {
         var size = 2 + prefix.count
-        for bufs in buffers { for b in bufs { size += b.utf8.count + 8 } }
+        for bufs in buffers { for b in bufs { size += b.count + 8 } }
         var out: [UInt8] = prefix
         out.reserveCapacity(size + cohortOrder.count * 16 + keys.count * cohortOrder.count * 24)
         out.append(UInt8(ascii: "{"))
-        var head = ""
         for (c, cohort) in cohortOrder.enumerated() {
-            head = c > 0 ? "," : ""
-            JSONValue.writeString(cohort, to: &head)
-            head += ":{"
-            out.append(contentsOf: head.utf8)
+            if c > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(cohort, into: &out)
+            out.append(contentsOf: ":{".utf8)
             var bufs = buffers[c]
             buffers[c] = []
             for (k, entry) in keys.enumerated() {
-                head = k > 0 ? "," : ""
-                JSONValue.writeString(entry.key, to: &head)
-                head += ":["
-                out.append(contentsOf: head.utf8)
-                out.append(contentsOf: bufs[k].utf8)
-                bufs[k] = ""  // each column is freed as soon as it is copied
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(entry.key, into: &out)
+                out.append(contentsOf: ":[".utf8)
+                out.append(contentsOf: bufs[k])
+                bufs[k] = []  // each column is freed as soon as it is copied
                 out.append(UInt8(ascii: "]"))
             }
             out.append(UInt8(ascii: "}"))

@@ -27,7 +27,10 @@ public enum AtomicFile {
     }
 
     /// Writes `bytes` to a temporary file (see `temporaryPath`), then renames it over `path`.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String, scratch: String? = nil) throws {
+    /// Returns the file's `stat`, taken before the rename (which keeps size, mtime and inode),
+    /// so a caller recording it needs no second path lookup.
+    @discardableResult
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, scratch: String? = nil) throws -> stat {
         let tmp = temporaryPath(for: path, in: scratch)
         var fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 && errno == ENOENT {
@@ -50,6 +53,8 @@ public enum AtomicFile {
             Array(bytes).withUnsafeBytes(writeAll)
         }
         let err = errno
+        var st = stat()
+        if ok && fstat(fd, &st) != 0 { ok = false }
         close(fd)
         guard ok else {
             unlink(tmp)
@@ -65,6 +70,7 @@ public enum AtomicFile {
             unlink(tmp)
             throw WriteError(path: path, reason: String(cString: strerror(e)))
         }
+        return st
     }
 
     /// `mkdir -p` with plain system calls.

@@ -42,64 +42,77 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Compact JSON text; key order kept; non-ASCII written as UTF-8.
-    public var serialized: String {
-        var out = ""
-        write(to: &out)
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+
+    /// The same text as UTF-8 bytes (what files and hashes want; no String in between).
+    public var serializedBytes: [UInt8] {
+        var out: [UInt8] = []
+        write(into: &out)
         return out
     }
 
     public func write(to out: inout String) {
+        out += serialized
+    }
+
+    /// Appends the compact JSON text to a byte buffer: the fast path for large documents
+    /// (project.json, data.json columns), a byte append per token instead of a String append.
+    public func write(into out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.utf8)
+        case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items):
-            out += "["
+            out.append(0x5B)
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.write(to: &out)
+                if i > 0 { out.append(0x2C) }
+                item.write(into: &out)
             }
-            out += "]"
+            out.append(0x5D)
         case .object(let members):
-            out += "{"
+            out.append(0x7B)
             for (i, m) in members.enumerated() {
-                if i > 0 { out += "," }
-                JSONValue.writeString(m.key, to: &out)
-                out += ":"
-                m.value.write(to: &out)
+                if i > 0 { out.append(0x2C) }
+                JSONValue.writeString(m.key, into: &out)
+                out.append(0x3A)
+                m.value.write(into: &out)
             }
-            out += "}"
+            out.append(0x7D)
         }
     }
 
     public static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        // Most strings need no escaping: append them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += s
-            out += "\""
-            return
-        }
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    out += "\\u00"
-                    let hex = String(u.value, radix: 16)
-                    if hex.count < 2 { out += "0" }
-                    out += hex
-                } else {
-                    out.unicodeScalars.append(u)
+        var bytes: [UInt8] = []
+        writeString(s, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, the
+    /// rest (non-ASCII included) copied as UTF-8.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        var s = s
+        s.withUTF8 { utf8 in
+            // Most strings need no escaping: append them whole.
+            guard utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+                out.append(contentsOf: utf8)
+                return
+            }
+            let hex = Array("0123456789abcdef".utf8)
+            for b in utf8 {
+                switch b {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x0A: out.append(0x5C); out.append(0x6E)
+                case 0x0D: out.append(0x5C); out.append(0x72)
+                case 0x09: out.append(0x5C); out.append(0x74)
+                case ..<0x20: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]])
+                default: out.append(b)
                 }
             }
         }
-        out += "\""
+        out.append(0x22)
     }
 }
 
