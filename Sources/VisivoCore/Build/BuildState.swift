@@ -33,18 +33,18 @@ public struct BuildState: Sendable, Equatable {
             }
         }
 
-        func write(to text: inout String) {
-            text += "{\n      \"durationMs\" : \(durationMs),\n      \"fingerprint\" : "
-            JSONValue.writeString(fingerprint, to: &text)
+        func write(into out: inout [UInt8]) {
+            out.append(contentsOf: "{\n      \"durationMs\" : \(durationMs),\n      \"fingerprint\" : ".utf8)
+            JSONValue.writeString(fingerprint, into: &out)
             if let outputHash {
-                text += ",\n      \"outputHash\" : "
-                JSONValue.writeString(outputHash, to: &text)
+                out.append(contentsOf: ",\n      \"outputHash\" : ".utf8)
+                JSONValue.writeString(outputHash, into: &out)
             }
-            if let queriedAt { text += ",\n      \"queriedAt\" : \"\(ISODate.format(queriedAt))\"" }
-            if let rows { text += ",\n      \"rows\" : \(rows)" }
-            text += ",\n      \"status\" : "
-            JSONValue.writeString(status, to: &text)
-            text += "\n    }"
+            if let queriedAt { out.append(contentsOf: ",\n      \"queriedAt\" : \"\(ISODate.format(queriedAt))\"".utf8) }
+            if let rows { out.append(contentsOf: ",\n      \"rows\" : \(rows)".utf8) }
+            out.append(contentsOf: ",\n      \"status\" : ".utf8)
+            JSONValue.writeString(status, into: &out)
+            out.append(contentsOf: "\n    }".utf8)
         }
 
         public static let built = "built"
@@ -99,28 +99,19 @@ public struct BuildState: Sendable, Equatable {
     public func save(to path: String) throws {
         // Written by hand (sorted keys, JSONEncoder's pretty layout): Codable is far too
         // slow for the 10,000-node projects a no-op build must get through in milliseconds.
-        var text = "{\n  \"nodes\" : {"
+        var out = Array("{\n  \"nodes\" : {".utf8)
+        out.reserveCapacity(nodes.count * 300)
         for (i, name) in nodes.keys.sorted().enumerated() {
-            text += i == 0 ? "\n    " : ",\n    "
-            JSONValue.writeString(name, to: &text)
-            text += " : "
-            nodes[name]!.write(to: &text)
+            out.append(contentsOf: (i == 0 ? "\n    " : ",\n    ").utf8)
+            JSONValue.writeString(name, into: &out)
+            out.append(contentsOf: " : ".utf8)
+            nodes[name]!.write(into: &out)
         }
-        text += nodes.isEmpty ? "\n\n  }\n}\n" : "\n  }\n}\n"
-        let data = Data(text.utf8)
-
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temp = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
+        out.append(contentsOf: (nodes.isEmpty ? "\n\n  }\n}\n" : "\n  }\n}\n").utf8)
         do {
-            try data.write(to: temp)
-            guard rename(temp.path, url.path) == 0 else {
-                throw BuildStateError.cannotReplace(path: path, reason: String(cString: strerror(errno)))
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw error
+            try AtomicFile.write(out, to: path)
+        } catch let e as AtomicFile.WriteError {
+            throw BuildStateError.cannotReplace(path: path, reason: e.reason)
         }
     }
 }

@@ -82,7 +82,9 @@ public final class FileCache: CacheStore {
         var writer: PackWriter?
         /// Finished packs, newest first; loaded on first use.
         var readers: [CachePack.Reader]?
-        /// Keys a lookup found no loose object for (a pack store need not remove one).
+        /// Keys a lookup found no loose object for: a later lookup in this build does not
+        /// look again (the build's first pass and its workers ask about the same keys), and
+        /// a pack store need not remove one.
         var absentLoose: Set<Fingerprint> = []
     }
     private let packs = Mutex(Packs())
@@ -113,9 +115,13 @@ public final class FileCache: CacheStore {
     // MARK: CacheStore
 
     public func contains(_ key: Fingerprint) -> Bool {
-        if packs.withLock({ $0.writer?.entries[key] != nil }) { return true }
+        let (inPack, knownAbsent) = packs.withLock { ($0.writer?.entries[key] != nil, $0.absentLoose.contains(key)) }
+        if inPack { return true }
         var info = stat()
-        if stat(objectPath(for: key), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { return true }
+        if !knownAbsent {
+            if stat(objectPath(for: key), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { return true }
+            if errno == ENOENT { _ = packs.withLock { $0.absentLoose.insert(key) } }
+        }
         let bytes = key.bytes
         return finishedPacks().contains { $0.index.find(bytes) != nil }
     }
@@ -158,6 +164,7 @@ public final class FileCache: CacheStore {
     }
 
     private func loadLoose(_ key: Fingerprint) -> Data? {
+        if packs.withLock({ $0.absentLoose.contains(key) }) { return nil }
         let path = objectPath(for: key)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -237,6 +244,7 @@ public final class FileCache: CacheStore {
             unlink(temp)
             throw CacheError.io(operation: "rename into", path: path, reason: errnoText(renameError))
         }
+        _ = packs.withLock { $0.absentLoose.remove(key) }
     }
 
     /// Appends an object to this instance's pack (opened on first use). Workers only

@@ -124,7 +124,7 @@ public struct FileStatCache: Sendable {
                   let space = bytes[i..<lineEnd].firstIndex(of: 0x20) else { continue }
             let hash = String(decoding: bytes[i..<space], as: UTF8.self)
             let path = String(decoding: bytes[(space + 1)..<lineEnd], as: UTF8.self)
-            c.entries[path] = Entry(size: size, mtimeNs: mtime, inode: UInt64(inode), hash: hash)
+            c.entries[path] = Entry(size: size, mtimeNs: mtime, inode: UInt64(bitPattern: inode), hash: hash)
         }
         return c
     }
@@ -132,12 +132,36 @@ public struct FileStatCache: Sendable {
     /// Saves the cache. With `onlyTouched`, entries for files this run neither read nor
     /// wrote are dropped (after a complete build they belong to nothing any more).
     public func save(to path: String, onlyTouched: Bool = false) throws {
-        var text = ""
-        for (p, e) in entries where !p.contains("\n") {
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.count * 160)
+        for (p, e) in entries where !p.utf8.contains(0x0A) {
             if onlyTouched && inputs[p] == nil && outputs[p] == nil { continue }
-            text += "\(e.size) \(e.mtimeNs) \(e.inode) \(e.hash) \(p)\n"
+            Self.appendDecimal(e.size, to: &out)
+            Self.appendDecimal(e.mtimeNs, to: &out)
+            Self.appendDecimal(e.inode, to: &out)
+            out.append(contentsOf: e.hash.utf8)
+            out.append(0x20)
+            out.append(contentsOf: p.utf8)
+            out.append(0x0A)
         }
-        try AtomicFile.write(Array(text.utf8), to: path)
+        try AtomicFile.write(out, to: path)
+    }
+
+    /// `v` in decimal and a space (what `load` reads back; it drops a line with a `-`).
+    static func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 { out.append(0x2D) }
+        appendDecimal(v.magnitude, to: &out)
+    }
+
+    static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
+        let start = out.count
+        var m = v
+        repeat {
+            out.append(UInt8(truncatingIfNeeded: m % 10) + 0x30)
+            m /= 10
+        } while m > 0
+        out[start...].reverse()
+        out.append(0x20)
     }
 }
 

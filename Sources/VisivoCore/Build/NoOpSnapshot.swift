@@ -87,14 +87,21 @@ public struct NoOpSnapshot: Sendable, Equatable {
         t += "oldest \(oldest.map { String($0.timeIntervalSince1970) } ?? "-")\n"
         t += "reused \(reused)\nchecked \(checked)\n"
         for f in files { t += "file \(f)\n" }
-        for w in watched where !w.path.contains("\n") {
+        var out = Array(t.utf8)
+        out.reserveCapacity(out.count + watched.count * 120)
+        for w in watched where !w.path.utf8.contains(0x0A) {
             if let st = w.stat {
-                t += "stat \(st.size) \(st.mtimeNs) \(st.inode) \(w.path)\n"
+                out.append(contentsOf: "stat ".utf8)
+                FileStatCache.appendDecimal(st.size, to: &out)
+                FileStatCache.appendDecimal(st.mtimeNs, to: &out)
+                FileStatCache.appendDecimal(st.inode, to: &out)
             } else {
-                t += "absent \(w.path)\n"
+                out.append(contentsOf: "absent ".utf8)
             }
+            out.append(contentsOf: w.path.utf8)
+            out.append(0x0A)
         }
-        try AtomicFile.write(Array(t.utf8), to: path)
+        try AtomicFile.write(out, to: path)
     }
 
     public static func load(from path: String) -> NoOpSnapshot? {
@@ -130,7 +137,7 @@ public struct NoOpSnapshot: Sendable, Equatable {
                 }
                 guard let size = number(), let mtime = number(), let inode = number(), i < end else { return nil }
                 s.watched.append(Watched(path: String(decoding: bytes[i..<end], as: UTF8.self),
-                                         stat: FileStatCache.Stat(size: size, mtimeNs: mtime, inode: UInt64(inode))))
+                                         stat: FileStatCache.Stat(size: size, mtimeNs: mtime, inode: UInt64(bitPattern: inode))))
                 continue
             }
             let value = String(decoding: bytes[(space + 1)..<end], as: UTF8.self)

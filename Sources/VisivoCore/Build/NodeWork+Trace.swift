@@ -25,7 +25,14 @@ extension NodeWork {
               let model = graph.needs[i].first, let upstream = input(model) else {
             throw NodeFailure(message: "internal error: trace '\(t.name)' was not compiled")
         }
-        let key = traceKey(q, upstream: upstream)
+        // The first pass and then a worker both ask for a stale trace's key: hash once.
+        let key: Fingerprint
+        if let known = shared.withLock({ $0.traceKeys[i] }), known.upstream == upstream {
+            key = known.key
+        } else {
+            key = traceKey(q, upstream: upstream)
+            shared.withLock { $0.traceKeys[i] = (upstream, key) }
+        }
         let dir = traceDirectory(t.name)
         let dataPath = dir + "/data.json"
         let queryPath = dir + "/query.sql"

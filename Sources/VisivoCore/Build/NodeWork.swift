@@ -31,6 +31,8 @@ final class NodeWork: Sendable {
         var previous = BuildState()
         var stat = FileStatCache()
         var outputs: [Int: Fingerprint] = [:]
+        /// Trace keys computed so far, with the upstream fingerprint they were made from.
+        var traceKeys: [Int: (upstream: Fingerprint, key: Fingerprint)] = [:]
         var oldestReused: Date?
         /// When the oldest result this build ended with (built or reused) was queried.
         var oldestResult: Date?
