@@ -122,8 +122,10 @@ public final class FileCache: CacheStore {
             if stat(objectPath(for: key), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { return true }
             if errno == ENOENT { _ = packs.withLock { $0.absentLoose.insert(key) } }
         }
+        let packs = finishedPacks()
+        guard !packs.isEmpty else { return false }
         let bytes = key.bytes
-        return finishedPacks().contains { $0.index.find(bytes) != nil }
+        return packs.contains { $0.index.find(bytes) != nil }
     }
 
     public func load(_ key: Fingerprint) -> Data? {
@@ -132,8 +134,10 @@ public final class FileCache: CacheStore {
             return data
         }
         if let data = loadLoose(key) { return data }
+        let packs = finishedPacks()
+        guard !packs.isEmpty else { return nil }
         let bytes = key.bytes
-        for r in finishedPacks() {
+        for r in packs {
             if let at = r.index.find(bytes), let data = loadPacked(key, fd: r.fd, at: at, pack: r.base + ".pack") { return data }
         }
         return nil
