@@ -1,4 +1,5 @@
 import Foundation
+import VisivoCore
 
 /// Writes to a file descriptor from a thread of its own. A caller appends text and goes
 /// on; it never waits for a slow pipe or terminal. The build reporter is called by worker
@@ -52,23 +53,11 @@ final class BackgroundWriter: @unchecked Sendable {
             swap(&chunk, &pending)
             writing = true
             condition.unlock()
-            Self.writeAll(fd, chunk)
+            // A closed pipe or a full disk: the text is dropped, the build goes on.
+            _ = chunk.withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) }
             condition.lock()
             writing = false
             condition.broadcast()
-        }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                // A closed pipe or a full disk: the text is dropped, the build goes on.
-                guard n > 0 else { return }
-                offset += n
-            }
         }
     }
 }

@@ -136,33 +136,26 @@ enum CachePack {
         deinit { close(fd) }
     }
 
-    /// Reads `length` bytes at `offset`; nil on a short read.
+    /// Reads `length` bytes at `offset`; nil on a failure or a short read.
     static func read(_ fd: Int32, offset: UInt64, length: UInt64) -> Data? {
-        guard length <= UInt64(Int.max) else { return nil }
-        var data = Data(count: Int(length))
-        let ok = data.withUnsafeMutableBytes { buf -> Bool in
-            var filled = 0
-            while filled < buf.count {
-                let n = pread(fd, buf.baseAddress! + filled, buf.count - filled, off_t(offset) + off_t(filled))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return false }
-                filled += n
-            }
-            return true
-        }
-        return ok ? data : nil
+        guard length <= UInt64(Int.max), case .success(let data) = FileDescriptorIO.read(fd, count: Int(length), at: offset),
+              data.count == Int(length) else { return nil }
+        return data
     }
 
-    /// Writes all of `bytes` at `offset`.
-    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
+    /// A new, empty pack in `directory` (made when missing): its path without extension and
+    /// a descriptor open for writing, positioned after the header.
+    static func create(in directory: String) throws -> (base: String, fd: Int32) {
+        AtomicFile.makeDirectories(directory)
+        let base = newPackBase(in: directory)
+        let fd = open(base + ".pack", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CacheError.io(operation: "create", path: base + ".pack", reason: String(cString: strerror(errno))) }
+        if let code = packHeader().withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0, at: 0) }) {
+            close(fd)
+            unlink(base + ".pack")
+            throw CacheError.io(operation: "write", path: base + ".pack", reason: String(cString: strerror(code)))
         }
-        return true
+        return (base, fd)
     }
 
     /// The finished packs in `directory`, oldest first (by name).

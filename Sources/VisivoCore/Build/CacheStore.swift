@@ -188,10 +188,10 @@ public final class FileCache: CacheStore {
             return nil
         }
         let contents: Data
-        do {
-            contents = try readAll(fd, size: Int(info.st_size), path: path)
-        } catch {
-            record(key, "\(error)")
+        switch FileDescriptorIO.read(fd, count: Int(info.st_size)) {
+        case .success(let d): contents = d
+        case .failure(let e):
+            record(key, "\(CacheError.io(operation: "read", path: path, reason: e.text))")
             return nil
         }
         switch Self.decode(contents) {
@@ -235,7 +235,9 @@ public final class FileCache: CacheStore {
 
         do {
             defer { close(fd) }
-            try writeAll(fd, header + payload, path: temp)
+            if let code = (header + payload).withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0) }) {
+                throw CacheError.io(operation: "write", path: temp, reason: errnoText(code))
+            }
         } catch {
             unlink(temp)
             throw error
@@ -256,25 +258,15 @@ public final class FileCache: CacheStore {
     private func storePacked(_ key: Fingerprint, _ object: Data) throws {
         let (fd, offset, base) = try packs.withLock { p -> (Int32, UInt64, String) in
             if p.writer == nil {
-                try makeDirectories(packsDirectory)
-                let base = CachePack.newPackBase(in: packsDirectory)
-                let fd = open(base + ".pack", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { throw CacheError.io(operation: "create", path: base + ".pack", reason: errnoText()) }
-                let header = CachePack.packHeader()
-                guard header.withUnsafeBytes({ CachePack.write(fd, $0, at: 0) }) else {
-                    let reason = errnoText()
-                    close(fd)
-                    unlink(base + ".pack")
-                    throw CacheError.io(operation: "write", path: base + ".pack", reason: reason)
-                }
-                p.writer = PackWriter(base: base, fd: fd, end: UInt64(header.count))
+                let (base, fd) = try CachePack.create(in: packsDirectory)
+                p.writer = PackWriter(base: base, fd: fd, end: UInt64(CachePack.packHeaderSize))
             }
             let offset = p.writer!.end
             p.writer!.end += UInt64(object.count)
             return (p.writer!.fd, offset, p.writer!.base)
         }
-        guard object.withUnsafeBytes({ CachePack.write(fd, $0, at: offset) }) else {
-            throw CacheError.io(operation: "write", path: base + ".pack", reason: errnoText())
+        if let code = object.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0, at: offset) }) {
+            throw CacheError.io(operation: "write", path: base + ".pack", reason: errnoText(code))
         }
         let looseMayExist = packs.withLock { p -> Bool in
             p.writer?.entries[key] = (offset, UInt64(object.count))
@@ -321,7 +313,7 @@ public final class FileCache: CacheStore {
             for i in 0..<r.index.count {
                 let e = r.index.entry(at: i)
                 guard seen.insert(e.key).inserted else { continue }
-                let k = Fingerprint(hex: Fingerprint.hexString(e.key))!
+                let k = Fingerprint(bytes: e.key)
                 if let live, !live.contains(k) { dropped.insert(k) } else { keep.append((r, e)) }
             }
         }
@@ -329,24 +321,22 @@ public final class FileCache: CacheStore {
         guard !dropped.isEmpty || readers.count > 1 else { return ([], 0) }
         var after: Int64 = 0
         if !keep.isEmpty {
-            let base = CachePack.newPackBase(in: packsDirectory)
-            let fd = open(base + ".pack", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw CacheError.io(operation: "create", path: base + ".pack", reason: errnoText()) }
+            let (base, fd) = try CachePack.create(in: packsDirectory)
             var end = UInt64(CachePack.packHeaderSize)
             var entries: [CachePack.Entry] = []
-            var ok = CachePack.packHeader().withUnsafeBytes { CachePack.write(fd, $0, at: 0) }
-            for (r, e) in keep where ok {
+            var failure: Int32?
+            for (r, e) in keep {
                 // An object that cannot be read is left out (a miss, rebuilt when needed).
                 guard let object = CachePack.read(r.fd, offset: e.offset, length: e.length) else { continue }
-                ok = object.withUnsafeBytes { CachePack.write(fd, $0, at: end) }
+                failure = object.withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0, at: end) }
+                if failure != nil { break }
                 entries.append(CachePack.Entry(key: e.key, offset: end, length: e.length))
                 end += e.length
             }
-            let reason = errnoText()
             close(fd)
             let index = CachePack.encodeIndex(entries)
             do {
-                guard ok else { throw CacheError.io(operation: "write", path: base + ".pack", reason: reason) }
+                if let failure { throw CacheError.io(operation: "write", path: base + ".pack", reason: errnoText(failure)) }
                 try AtomicFile.write(index, to: base + ".idx")
             } catch {
                 unlink(base + ".pack")
@@ -429,7 +419,7 @@ public final class FileCache: CacheStore {
         }
         for r in finishedPacks() {
             bytes += r.bytes
-            for i in 0..<r.index.count { keys.insert(Fingerprint(hex: Fingerprint.hexString(r.index.entry(at: i).key))!) }
+            for i in 0..<r.index.count { keys.insert(Fingerprint(bytes: r.index.entry(at: i).key)) }
         }
         packs.withLock { p in
             guard let w = p.writer else { return }
@@ -590,38 +580,6 @@ public final class FileCache: CacheStore {
             }
         }
         throw CacheError.io(operation: "create directory", path: path, reason: errnoText(code))
-    }
-
-    private func readAll(_ fd: Int32, size: Int, path: String) throws -> Data {
-        var data = Data(count: max(size, 0))
-        var filled = 0
-        try data.withUnsafeMutableBytes { buffer in
-            while filled < buffer.count {
-                let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw CacheError.io(operation: "read", path: path, reason: errnoText())
-                }
-                if n == 0 { break }
-                filled += n
-            }
-        }
-        if filled < data.count { data.count = filled }
-        return data
-    }
-
-    private func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
-        try data.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw CacheError.io(operation: "write", path: path, reason: errnoText())
-                }
-                written += n
-            }
-        }
     }
 }
 

@@ -17,6 +17,11 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible, Comparab
         self.hex = lower
     }
 
+    /// From the 32 raw digest bytes (as pack indexes store them).
+    init(bytes: [UInt8]) {
+        self.hex = Fingerprint.hexString(bytes)
+    }
+
     init(digest: SHA256.Digest) {
         self.hex = Fingerprint.hexString(digest)
     }

@@ -262,9 +262,9 @@ struct HashingSink: RowSink {
     var hasher = FingerprintHasher()
     mutating func columns(_ names: [String]) throws { for n in names { hasher.add("col", n) } }
     mutating func row(_ values: [JSONValue]) throws {
-        var s = ""
-        for v in values { v.write(to: &s); s += "\u{1}" }
-        hasher.add("row", s)
+        var s: [UInt8] = []
+        for v in values { v.write(into: &s); s.append(0x01) }
+        hasher.add("row", String(decoding: s, as: UTF8.self))
     }
 }
 

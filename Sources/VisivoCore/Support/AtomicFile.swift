@@ -39,26 +39,15 @@ public enum AtomicFile {
             fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         }
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
-        var ok = true
-        func writeAll(_ buf: UnsafeRawBufferPointer) {
-            var offset = 0
-            while offset < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n <= 0 { if errno == EINTR { continue }; ok = false; break }
-                offset += n
-            }
-        }
         // Large results are written from where they are, not copied first.
-        if bytes.withContiguousStorageIfAvailable({ writeAll(UnsafeRawBufferPointer($0)) }) == nil {
-            Array(bytes).withUnsafeBytes(writeAll)
-        }
-        let err = errno
+        var failure = bytes.withContiguousStorageIfAvailable { FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) }
         var st = stat()
-        if ok && fstat(fd, &st) != 0 { ok = false }
+        if failure == nil && fstat(fd, &st) != 0 { failure = errno }
         close(fd)
-        guard ok else {
+        if let failure {
             unlink(tmp)
-            throw WriteError(path: path, reason: String(cString: strerror(err)))
+            throw WriteError(path: path, reason: String(cString: strerror(failure)))
         }
         var renamed = rename(tmp, path) == 0
         if !renamed && errno == ENOENT {

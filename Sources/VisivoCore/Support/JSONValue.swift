@@ -51,10 +51,6 @@ public enum JSONValue: Sendable, Hashable {
         return out
     }
 
-    public func write(to out: inout String) {
-        out += serialized
-    }
-
     /// Appends the compact JSON text to a byte buffer: the fast path for large documents
     /// (project.json, data.json columns), a byte append per token instead of a String append.
     public func write(into out: inout [UInt8]) {
@@ -80,12 +76,6 @@ public enum JSONValue: Sendable, Hashable {
             }
             out.append(0x7D)
         }
-    }
-
-    public static func writeString(_ s: String, to out: inout String) {
-        var bytes: [UInt8] = []
-        writeString(s, into: &bytes)
-        out += String(decoding: bytes, as: UTF8.self)
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, the
