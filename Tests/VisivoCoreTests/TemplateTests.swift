@@ -19,6 +19,14 @@ import Testing
         #expect(d == ["f.yml:2:5: error: environment variable 'NOPE' is not set (set it, add it to .env, or give a default: env_var('NOPE', 'value'))"])
     }
 
+    @Test func missingVariableInACommentIsNoError() {
+        let (_, d) = render("# password: {{ env_var('NOPE') }}\n  #   user: \"{{ env_var('ALSO') }}\"\na: 1 # {{ env_var('NOR') }}\n")
+        #expect(d.isEmpty)
+        // A `#` inside quotes or a word starts no comment.
+        let (_, quoted) = render("a: \"x # {{ env_var('Q') }}\"\nb: c#{{ env_var('W') }}\n")
+        #expect(quoted.count == 2)
+    }
+
     @Test func rawPassesThrough() {
         #expect(render("a: {% raw %}{{ not_a_var }}{% endraw %}").0 == "a: {{ not_a_var }}")
         #expect(render("a: {%- raw -%}{{ x }}{%- endraw -%}").0 == "a: {{ x }}")

@@ -383,9 +383,9 @@ struct ProjectDecoder {
                 case "selector": if let ref = refOrInline(i["selector"]!, kind: .selector, parent: name, field: "selector") { content = .selector(ref) }
                 default: break
                 }
-                items.append(Dashboard.Item(width: i.int("width", &diagnostics) ?? 1, content: content))
+                items.append(Dashboard.Item(width: i.int("width", &diagnostics) ?? 1, content: content, name: i.string("name", &diagnostics)))
             }
-            rows.append(Dashboard.Row(height: height, items: items))
+            rows.append(Dashboard.Row(height: height, items: items, name: r.string("name", &diagnostics)))
         }
         project.dashboards.append(Dashboard(name: name, rows: rows, location: node.location))
     }

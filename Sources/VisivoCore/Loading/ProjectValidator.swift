@@ -59,8 +59,12 @@ enum ProjectValidator {
                 d.append(Diagnostic(.error, "column_defs of table '\(t.name)' name trace '\(def.traceName.value)', which is not one of the table's traces", at: def.traceName.location))
             }
         }
+        // A selector's options may also name dashboard rows and items (to show or hide them).
+        let layoutNames = Set(project.dashboards.flatMap { d in d.rows.flatMap { row in [row.name] + row.items.map(\.name) } }.compactMap { $0 })
         for s in project.selectors {
-            for r in s.options { check(r, is: .trace, .chart, .table, from: "selector '\(s.name)'") }
+            for r in s.options where !(kinds[r.name] == nil && layoutNames.contains(r.name)) {
+                check(r, is: .trace, .chart, .table, from: "selector '\(s.name)'")
+            }
         }
         for x in project.dashboards {
             for row in x.rows {

@@ -36,7 +36,14 @@ public struct Template: Sendable {
                     return out
                 }
                 let expr = rest[rest.index(rest.startIndex, offsetBy: 2)..<close.lowerBound]
-                out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &diagnostics)
+                if Template.inComment(lineSoFar: out) {
+                    // YAML drops a comment: what it names is no error (the reference renders
+                    // comments too, and a commented-out source must not need its secrets).
+                    var ignored: [Diagnostic] = []
+                    out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &ignored)
+                } else {
+                    out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &diagnostics)
+                }
                 advance(over: rest[..<close.upperBound])
                 rest = rest[close.upperBound...]
             } else if rest.hasPrefix("{%"), let tagEnd = Template.find("%}", in: rest) {
@@ -67,6 +74,25 @@ public struct Template: Sendable {
         }
         out += rest
         return out
+    }
+
+    /// True when the end of `text` lies inside a YAML comment: its last line has a `#` at
+    /// its start or after a space or tab, outside quotes.
+    static func inComment(lineSoFar text: String) -> Bool {
+        let line = text.utf8.lastIndex(of: UInt8(ascii: "\n")).map { text.utf8[text.utf8.index(after: $0)...] } ?? text.utf8[...]
+        var quote: UInt8? = nil
+        var previous: UInt8 = UInt8(ascii: " ")
+        for b in line {
+            if let q = quote {
+                if b == q { quote = nil }
+            } else if b == UInt8(ascii: "#"), previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") {
+                return true
+            } else if b == UInt8(ascii: "'") || b == UInt8(ascii: "\""), previous == UInt8(ascii: " ") || previous == UInt8(ascii: ":") || previous == UInt8(ascii: "[") || previous == UInt8(ascii: ",") || previous == UInt8(ascii: "-") {
+                quote = b
+            }
+            previous = b
+        }
+        return false
     }
 
     /// True when `text` has `{{` or `{%` (a byte scan; most project files have neither).

@@ -211,10 +211,14 @@ public struct Dashboard: Sendable, Hashable {
     public struct Row: Sendable, Hashable {
         public var height: String
         public var items: [Item]
+        /// A row may be named so that a selector can show or hide it.
+        public var name: String? = nil
     }
     public struct Item: Sendable, Hashable {
         public var width: Int
         public var content: Content
+        /// An item may be named so that a selector can show or hide it.
+        public var name: String? = nil
     }
     public enum Content: Sendable, Hashable {
         case markdown(String)
