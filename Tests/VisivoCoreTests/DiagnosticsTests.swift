@@ -46,7 +46,35 @@ import Testing
 
     @Test func badName() throws {
         let d = try diagnostics(["project.visivo.yml": Self.base + "models:\n  - name: a/b\n    sql: select 1\n"])
-        #expect(d == ["project.visivo.yml:9:11: error: invalid model name 'a/b': names may contain only letters, digits, spaces, quotes, '-' and '_'"])
+        #expect(d == ["project.visivo.yml:9:11: error: invalid model name 'a/b': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters"])
+    }
+
+    /// The reference restricts no name: punctuation is fine, and selectors may name rows
+    /// and items to show or hide them.
+    @Test func punctuatedNamesAndSelectorsOverRowsLoad() throws {
+        let d = try diagnostics([
+            "project.visivo.yml": Self.base + """
+                selectors:
+                  - name: "Show: which rows?"
+                    options: [ref(detail row), ref(notes item)]
+                dashboards:
+                  - name: "Trace Props Examples: Bar (2024)"
+                    rows:
+                      - name: detail row
+                        items:
+                          - name: notes item
+                            markdown: "# hi"
+                          - selector: "ref(Show: which rows?)"
+                  - name: "x"
+                    rows:
+                      - items:
+                          - selector:
+                              name: other
+                              options: [ref(no such row)]
+
+                """,
+        ])
+        #expect(d == ["project.visivo.yml:24:25: error: ref(no such row) in selector 'other' names nothing: there is no trace or chart or table named 'no such row'"])
     }
 
     @Test func duplicateNameNamesBothPlaces() throws {
@@ -167,7 +195,7 @@ import Testing
                 """,
         ])
         #expect(d == [
-            "models/models.visivo.yml:4:11: error: invalid model name 'bad/name': names may contain only letters, digits, spaces, quotes, '-' and '_'",
+            "models/models.visivo.yml:4:11: error: invalid model name 'bad/name': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters",
             "project.visivo.yml:6:5: error: source 'db' is missing required key 'database'",
             "project.visivo.yml:8:5: error: unknown key 'databse' in source 'db' (did you mean 'database'?)",
             "traces.visivo.yml:3:12: error: ref(ordres) in trace 't1' names nothing: there is no model named 'ordres' (did you mean 'orders'?)",

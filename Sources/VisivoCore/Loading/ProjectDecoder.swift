@@ -54,18 +54,19 @@ struct ProjectDecoder {
         return s.isEmpty ? nil : String(s)
     }
 
+    /// Any name the reference accepts (`Trace Props Examples: Bar` is a real dashboard's),
+    /// except one that is unsafe as a folder name under target/: empty, `.` or `..`, or with
+    /// a slash, NUL or another control character.
     static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.unicodeScalars.allSatisfy { u in
-            (u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u)))
-                || u == " " || u == "\t" || u == "'" || u == "\"" || u == "-" || u == "_"
-        }
+        !name.isEmpty && name != "." && name != ".."
+            && !name.unicodeScalars.contains { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// The object's name: written, or made up for an inline object from its parent.
     mutating func name(of f: Fields, kind: ObjectKind, parent: String?) -> (String, Bool)? {
         if let v = f["name"], let name = f.string("name", &diagnostics) {
             if !Self.isValidName(name) {
-                diagnostics.append(Diagnostic(.error, "invalid \(kind) name '\(name)': names may contain only letters, digits, spaces, quotes, '-' and '_'", at: v.location))
+                diagnostics.append(Diagnostic(.error, "invalid \(kind) name '\(name)': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters", at: v.location))
             }
             register(name, kind: kind, at: v.location)
             return (name, false)
