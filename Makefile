@@ -1,37 +1,46 @@
 # visivo: build, run the example, test, benchmark, install.
-#   make run    builds and runs examples/quickstart (SQLite only; nothing else needed)
-#   make test   installs what the tests need (as root), starts throwaway PostgreSQL and
-#               MariaDB servers on loopback (the scripts install them if needed), gets a
-#               DuckDB library (scripts/duckdb-lib.sh: the PyPI wheel in a virtualenv),
-#               runs every test, stops the servers
+#   make run    builds and runs examples/quickstart (SQLite only; nothing else needed),
+#               writes its dashboards to examples/quickstart/dist and says how to look
+#   make test   installs what the tests need (as root: Debian's chromium for the browser
+#               tests), starts throwaway PostgreSQL and MariaDB servers on loopback (the
+#               scripts install them if needed), gets a DuckDB library
+#               (scripts/duckdb-lib.sh: the PyPI wheel in a virtualenv), runs every test
+#               (Swift, the viewer's JavaScript under node, the browser tests under
+#               pytest), stops the servers
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
 BIN := .build/debug/visivo
 APT_PACKAGES := libyaml-dev libsqlite3-dev libpq-dev libmariadb-dev zlib1g-dev sqlite3 graphviz python3 python3-venv openssl
+# What only the tests need: a real browser and fonts for it to draw text with.
+TEST_APT_PACKAGES := chromium fonts-liberation
+TEST_VENV := .build/test-venv
 
-.PHONY: build run example-multi test deps conformance bench install clean
+.PHONY: build plotly run example-multi test test-deps js-test browser-test deps conformance bench install clean
 
-build: deps
+build: deps plotly
 	$(SWIFT) build
+
+# plotly.js from the PyPI plotly wheel into .build/plotly (never committed, no CDN).
+plotly:
+	@scripts/plotly-js.sh >/dev/null
 
 # Installs the C libraries and tools when something is missing (needs root for apt).
 deps:
-	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" -eq 0 ]; then \
-	    echo "installing:$$missing"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else \
-	    echo "missing packages:$$missing (run: sudo apt-get install$$missing)" >&2; exit 1; \
-	  fi; \
-	fi
+	@scripts/apt-ensure.sh $(APT_PACKAGES)
+
+# The browser, and a virtualenv with pytest for the browser tests.
+test-deps: deps
+	@scripts/apt-ensure.sh $(TEST_APT_PACKAGES)
+	@[ -x $(TEST_VENV)/bin/pytest ] || { python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q pytest==9.0.3; }
 
 run: build
 	cd examples/quickstart && rm -f data/shop.db && sqlite3 data/shop.db < data/shop.sql
-	cd examples/quickstart && ../../$(BIN) build
-	@echo "trace data is in examples/quickstart/target/"
+	cd examples/quickstart && ../../$(BIN) dist
+	@echo
+	@echo "The quickstart's dashboards are built. To look at them:"
+	@echo "  open $(CURDIR)/examples/quickstart/dist/index.html in a browser (no server needed), or"
+	@echo "  cd examples/quickstart && ../../$(BIN) serve    # then open http://127.0.0.1:8000/; edits redraw the page"
 
 # examples/multi-source: MySQL + PostgreSQL + a CSV script joined by a local merge
 # (starts and stops throwaway servers of its own).
@@ -42,8 +51,19 @@ example-multi: build
 conformance: build
 	Tests/Fixtures/conformance/run_all.sh $(CURDIR)/$(BIN) build
 
-test: build
+# The viewer's pure JavaScript (props merge, column(), grid, selectors, tables, markdown).
+js-test:
+	node --test Tests/ViewerJS/
+
+# The viewer in a real browser (headless chromium over the DevTools protocol), through
+# `visivo dist` from file:// and through `visivo serve`.
+browser-test: build test-deps
+	VISIVO_BINARY=$(CURDIR)/$(BIN) $(TEST_VENV)/bin/pytest -q Tests/Browser
+
+test: build test-deps
 	$(MAKE) conformance
+	$(MAKE) js-test
+	$(MAKE) browser-test
 	set -e; \
 	duckdb_lib=$$(scripts/duckdb-lib.sh); \
 	trap 'scripts/mariadb-test-server.sh stop; scripts/pg-test-server.sh stop' EXIT; \
@@ -55,10 +75,11 @@ bench:
 	$(SWIFT) build -c release
 	python3 benchmarks/run.py
 
-install: deps
+install: deps plotly
 	$(SWIFT) build -c release
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/visivo
 	install -m 755 .build/release/visivo $(DESTDIR)$(PREFIX)/bin/visivo
+	install -m 644 .build/plotly/plotly.min.js $(DESTDIR)$(PREFIX)/share/visivo/plotly.min.js
 
 clean:
-	rm -rf .build examples/*/target examples/*/.visivo
+	rm -rf .build examples/*/target examples/*/.visivo examples/*/dist

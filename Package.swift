@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The HTTP server of `visivo serve` (SwiftNIO underneath).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through Hummingbird; named for its graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libyaml: the YAML parser the loader drives event by event (marks give file:line:column).
@@ -43,17 +49,45 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The viewer's ES modules become one classic script (browsers refuse module scripts
+        // on file:// pages), embedded with the stylesheet in VisivoSite: the binary needs no
+        // resource folder beside it.
+        .executableTarget(name: "viewer-embed", path: "Sources/ViewerEmbed"),
+        .plugin(name: "EmbedViewer", capability: .buildTool(), dependencies: ["viewer-embed"]),
+        // The site a browser shows: the viewer document, pages, data scripts, plotly.js
+        // lookup, and `dist` (one self-contained folder).
+        .target(
+            name: "VisivoSite",
+            dependencies: ["VisivoCore"],
+            exclude: ["Viewer"],
+            plugins: ["EmbedViewer"]
+        ),
+        // `visivo serve`: the HTTP server, the file watcher (inotify) and live reload.
+        .target(
+            name: "VisivoServe",
+            dependencies: [
+                "VisivoSite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The thin command-line front end.
         .executableTarget(
             name: "visivo",
             dependencies: [
-                "VisivoCore",
+                "VisivoCore", "VisivoSite", "VisivoServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "VisivoCoreTests",
             dependencies: ["VisivoCore"]
+        ),
+        .testTarget(
+            name: "VisivoSiteTests",
+            dependencies: ["VisivoSite", "VisivoServe", "VisivoCore"]
         ),
     ],
     swiftLanguageModes: [.v6]

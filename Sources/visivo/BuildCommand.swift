@@ -19,14 +19,7 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup var project: ProjectOptions
     @OptionGroup var selection: SelectionOptions
 
-    @Option(name: [.short, .customLong("output-dir")], help: ArgumentHelp("Where results go (default: target in the working dir).", valueName: "dir"))
-    var outputDir: String?
-
-    @Option(name: [.customShort("t"), .customLong("th", withSingleDash: true), .customLong("threads")], help: "Nodes run at once at most.")
-    var threads: Int = 8
-
-    @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR). Keep it between CI runs.", valueName: "dir"))
-    var cacheDir: String?
+    @OptionGroup var flags: BuildFlags
 
     @Flag(name: .long, help: "Rerun every query and script, ignoring cached results. `--refresh SOURCE` reruns only what reads SOURCE.")
     var refresh = false
@@ -43,21 +36,14 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Without a terminal, print a line for reused nodes too (by default only for nodes that ran or failed).")
     var verbose = false
 
-    mutating func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
-
     func run() throws {
-        var options = BuildOptions(projectDirectory: project.projectDirectory)
-        if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
+        var options = flags.options(project)
         if selection.isEmpty, !refresh, refreshSources.isEmpty, !dryRun, !explain,
            let summary = BuildEngine.upToDate(loader: project.loader, options: options) {
             ConsoleReporter(interactive: Terminal.isInteractive, verbose: verbose).finish(summary, note: "nothing changed since the last build")
             return
         }
         let compiled = try project.load()
-        options.threads = threads
-        options.cacheDirectory = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
         options.refreshAll = refresh
         for s in refreshSources {
             guard compiled.project.source(named: s) != nil else {

@@ -13,7 +13,10 @@ struct Visivo: ParsableCommand {
             results compressed on disk.
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, CompileCommand.self, DagCommand.self, CleanCommand.self, CacheCommand.self]
+        subcommands: [
+            InitCommand.self, BuildCommand.self, ServeCommand.self, DistCommand.self, CompileCommand.self, DagCommand.self,
+            CleanCommand.self, CacheCommand.self,
+        ]
     )
 }
 

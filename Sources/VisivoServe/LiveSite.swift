@@ -1,0 +1,154 @@
+import Foundation
+import Synchronization
+import VisivoCore
+import VisivoSite
+
+/// The site `serve` shows, kept current: every change the watcher reports rebuilds the
+/// project (incrementally: only what the change made stale runs), replaces the site, and
+/// tells open pages through the event hub. A project that no longer loads keeps the last
+/// good site and publishes the diagnostics instead.
+public final class LiveSite: Sendable {
+    public struct Settings: Sendable {
+        public var build: ProjectBuild
+        public var page: SitePage.Options
+        /// plotly.min.js to serve (nil when pages load it from `page.plotlyURL`).
+        public var plotly: String?
+
+        public init(build: ProjectBuild, page: SitePage.Options, plotly: String?) {
+            self.build = build
+            self.page = page
+            self.plotly = plotly
+        }
+    }
+
+    private struct State {
+        var site: Site?
+        var errors: [String] = []
+        var generation = 0
+        var building = false
+        var pending = false
+        var stopped = false
+        var engine: BuildEngine?
+    }
+
+    public let settings: Settings
+    public let hub = EventHub()
+    private let state = Mutex<State>(State())
+    private let reporter: (any BuildReporter)?
+    private let watcher: FileWatcher?
+    /// Distinguishes this server's versions from an earlier run's, so a page left open
+    /// across a restart still reloads.
+    private let epoch = String(Int(Date().timeIntervalSince1970), radix: 36)
+    /// Called after every build with its summary (the console line).
+    private let onBuilt: @Sendable (ProjectBuild.Outcome) -> Void
+
+    public init(
+        _ settings: Settings, watcher: FileWatcher?, reporter: (any BuildReporter)?,
+        onBuilt: @escaping @Sendable (ProjectBuild.Outcome) -> Void = { _ in }
+    ) {
+        self.settings = settings
+        self.watcher = watcher
+        self.reporter = reporter
+        self.onBuilt = onBuilt
+    }
+
+    /// The current site, nil until the first build that loaded.
+    public var site: Site? { state.withLock { $0.site } }
+    public var errors: [String] { state.withLock { $0.errors } }
+    /// True once `stop()` was called.
+    public var stopped: Bool { state.withLock { $0.stopped } }
+
+    /// The first build, on the calling thread; then watching starts.
+    public func start() {
+        state.withLock { $0.building = true }
+        buildOnce()
+        let again = state.withLock { s -> Bool in
+            s.building = false
+            defer { s.pending = false }
+            return s.pending
+        }
+        publishState()
+        watcher?.start { [weak self] _ in self?.requestRebuild() }
+        if again { requestRebuild() }
+    }
+
+    /// Stops watching and cancels a running build; pages' event streams end.
+    public func stop() {
+        let engine = state.withLock { s -> BuildEngine? in
+            s.stopped = true
+            return s.engine
+        }
+        engine?.cancel()
+        watcher?.stop()
+        hub.close()
+    }
+
+    /// A change was seen: build now, or right after the build that is running.
+    public func requestRebuild() {
+        let startNow = state.withLock { s -> Bool in
+            guard !s.stopped else { return false }
+            if s.building {
+                s.pending = true
+                return false
+            }
+            s.building = true
+            return true
+        }
+        guard startNow else { return }
+        publishState()
+        let thread = Thread { [self] in
+            repeat { buildOnce() } while state.withLock({ s in
+                let again = s.pending && !s.stopped
+                s.pending = false
+                s.building = again
+                return again
+            })
+            publishState()
+        }
+        thread.name = "visivo-rebuild"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    private func buildOnce() {
+        let outcome = settings.build.run(reporter: reporter) { engine in state.withLock { $0.engine = engine } }
+        state.withLock { $0.engine = nil }
+        switch outcome {
+        case .failed(let errors):
+            state.withLock { $0.errors = errors }
+        case .built(let project, let outcomes, _):
+            let generation = state.withLock { s -> Int in
+                s.generation += 1
+                return s.generation
+            }
+            let site = Site(
+                project: project, outcomes: outcomes, outputDirectory: settings.build.options.outputDirectory,
+                plotly: settings.plotly, page: settings.page, version: "\(epoch)-\(generation)")
+            watcher?.watch(WatchedInputs.of(project, envFile: settings.build.loader.envFile))
+            state.withLock { s in
+                s.site = site
+                s.errors = []
+            }
+        }
+        if state.withLock({ $0.site == nil }) {
+            // Nothing loaded yet: watch the project folder for its files to appear or be fixed.
+            let dir = URL(fileURLWithPath: settings.build.loader.workingDirectory).standardizedFileURL.path
+            watcher?.watch([dir + "/project.visivo.yml", dir + "/.env"])
+        }
+        onBuilt(outcome)
+        publishState()
+    }
+
+    /// The state event: `{"version", "errors", "building"}`.
+    public func stateJSON() -> String {
+        let (version, errors, building) = state.withLock { ($0.site?.version ?? "", $0.errors, $0.building) }
+        let value: JSONValue = .object([
+            ("version", .string(version)), ("errors", .array(errors.map(JSONValue.string))), ("building", .bool(building)),
+        ])
+        return value.serialized
+    }
+
+    private func publishState() {
+        hub.publish(name: "state", data: stateJSON())
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import VisivoCore
+
+/// Every file of a site by its relative path: pages, project.js, the viewer's assets,
+/// plotly.js and each trace's data script. `dist` writes them all; `serve` answers
+/// requests from the same map, so what a test sees in one it sees in the other.
+public struct Site: Sendable {
+    public enum Content: Sendable, Equatable {
+        case bytes([UInt8])
+        /// A file on disk, copied as it is (plotly.js).
+        case file(String)
+        /// A trace's data.json in `target/`, wrapped as a data script registered under `key`.
+        case traceData(path: String, key: String)
+    }
+
+    public private(set) var files: [String: Content] = [:]
+    public let paths: SitePaths
+    public let version: String
+    public let projectName: String?
+    /// Each dashboard's name and folder, in the project's order.
+    public let dashboardPaths: [(name: String, path: String)]
+
+    /// - Parameters:
+    ///   - plotly: the plotly.min.js to ship, or nil when the pages load it from
+    ///     `page.plotlyURL`.
+    public init(
+        project: Project, outcomes: [String: TraceOutcome], outputDirectory: String, plotly: String?,
+        page: SitePage.Options, version: String, builtAt: Date = Date()
+    ) {
+        let paths = SitePaths(project)
+        self.paths = paths
+        self.version = version
+        projectName = project.name
+        dashboardPaths = project.dashboards.compactMap { d in paths.dashboards[d.name].map { (d.name, $0) } }
+        let document = SiteDocument.render(project, paths: paths, outcomes: outcomes, version: version, builtAt: builtAt)
+        files["project.js"] = .bytes(SiteDocument.script(document))
+        files["index.html"] = .bytes(Array(SitePage.html(projectName: project.name, dashboard: nil, options: page).utf8))
+        for d in project.dashboards {
+            guard let folder = paths.dashboards[d.name] else { continue }
+            files[folder + "index.html"] = .bytes(Array(SitePage.html(projectName: project.name, dashboard: d.name, options: page).utf8))
+        }
+        files["assets/viewer.js"] = .bytes(Array(ViewerAssets.script.utf8))
+        files["assets/viewer.css"] = .bytes(Array(ViewerAssets.stylesheet.utf8))
+        if let plotly { files["assets/plotly.min.js"] = .file(plotly) }
+        for t in project.traces where outcomes[t.name] == .ok {
+            guard let key = paths.traces[t.name] else { continue }
+            files[key] = .traceData(path: SiteData.dataPath(trace: t.name, outputDirectory: outputDirectory), key: key)
+        }
+    }
+
+    /// The bytes of the file at `path` (relative, no leading slash; a folder's address
+    /// means its index.html), or nil when the site has no such file or it cannot be read.
+    public func contents(of path: String) -> [UInt8]? {
+        var path = path
+        if path.isEmpty || path.hasSuffix("/") { path += "index.html" }
+        guard let content = files[path] else { return nil }
+        return Self.read(content)
+    }
+
+    static func read(_ content: Content) -> [UInt8]? {
+        switch content {
+        case .bytes(let b): return b
+        case .file(let p): return FileManager.default.contents(atPath: p).map { Array($0) }
+        case .traceData(let p, let key):
+            guard let json = FileManager.default.contents(atPath: p) else { return nil }
+            return SiteData.script(key: key, json: json)
+        }
+    }
+
+    /// The media type for a site path.
+    public static func contentType(of path: String) -> String {
+        if path.hasSuffix(".js") { return "text/javascript; charset=utf-8" }
+        if path.hasSuffix(".css") { return "text/css; charset=utf-8" }
+        if path.hasSuffix(".png") { return "image/png" }
+        return "text/html; charset=utf-8"
+    }
+}
+
+/// The viewer's script and stylesheet, embedded in the binary at build time.
+public enum ViewerAssets {
+    public static var script: String { EmbeddedViewer.script }
+    public static var stylesheet: String { EmbeddedViewer.stylesheet }
+}

@@ -1,0 +1,77 @@
+// Reading project.js (`window.VISIVO_PROJECT`): dashboards, what an item is, which
+// traces and data files a dashboard needs, and page addresses. Pure: no DOM.
+
+/** The dashboard named `name`, or null. */
+export function findDashboard(project, name) {
+  return (project?.dashboards ?? []).find((dashboard) => dashboard.name === name) ?? null;
+}
+
+/** What an item shows: 'chart', 'table', 'markdown', 'selector', or 'empty'. */
+export function itemKind(item) {
+  if (item.chart) return 'chart';
+  if (item.table) return 'table';
+  if (typeof item.markdown === 'string') return 'markdown';
+  if (item.selector) return 'selector';
+  return 'empty';
+}
+
+/** The name an item is known by in the page: its chart, table or selector, else its own name. */
+export function itemLabel(item) {
+  return item.chart || item.table || item.selector || item.name || null;
+}
+
+/** Whether a dashboard has at least one item. */
+export function dashboardHasItems(dashboard) {
+  return (dashboard?.rows ?? []).some((row) => (row.items ?? []).length > 0);
+}
+
+/** The traces of a dashboard's charts and tables, each once, in order of appearance. */
+export function dashboardTraceNames(project, dashboard) {
+  const names = new Set();
+  for (const row of dashboard?.rows ?? []) {
+    for (const item of row.items ?? []) {
+      const owner = item.chart ? project.charts?.[item.chart] : item.table ? project.tables?.[item.table] : null;
+      for (const trace of owner?.traces ?? []) names.add(trace);
+    }
+  }
+  return [...names];
+}
+
+/** The data files (their `data` keys) of the named traces that were built, each once. */
+export function traceDataFiles(project, traceNames) {
+  const files = new Set();
+  for (const name of traceNames) {
+    const entry = project.traces?.[name];
+    if (entry?.status === 'ok' && entry.data) files.add(entry.data);
+  }
+  return [...files];
+}
+
+/**
+ * A dashboard's shape: its rows' heights and names and its items' widths, names and
+ * contents' names. Two versions of a project with the same shape redraw in place.
+ */
+export function dashboardShape(dashboard) {
+  return JSON.stringify(
+    (dashboard?.rows ?? []).map((row) => [
+      row.height ?? null,
+      row.name ?? null,
+      (row.items ?? []).map((item) => [item.width ?? 1, item.name ?? null, itemKind(item), itemLabel(item)]),
+    ]),
+  );
+}
+
+/** The address of a dashboard's page from a page at `base`. */
+export function dashboardHref(base, dashboard) {
+  return `${base}${dashboard.path ?? ''}index.html`;
+}
+
+/** The address of the project page from a page at `base`. */
+export function projectHref(base) {
+  return `${base}index.html`;
+}
+
+/** A data file's address (its `data` key, cache-busted by the project version). */
+export function dataFileHref(base, file, version) {
+  return `${base}${file}?v=${encodeURIComponent(version ?? '')}`;
+}

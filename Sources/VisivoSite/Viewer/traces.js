@@ -1,0 +1,97 @@
+// Plotly traces from trace data, by the reference's rules: one plotly trace per
+// cohort, for each of a chart's traces in order and each cohort in the data file's
+// order; each is the static props (column() references resolved, titles normalised),
+// then the cohort's `props.*` columns written at their dotted paths, then
+// `name: <cohort>`. Data arrays are used as they are, never copied. Pure: no DOM.
+
+import { setDotted, cohortColumns } from './dotted.js';
+import { resolveColumnRefs } from './columnrefs.js';
+import { normalizeTitles } from './titles.js';
+
+/** The plotly trace of one cohort: static `props` merged with the cohort's data. */
+export function cohortTrace(props, cohort, cohortName) {
+  const trace = resolveColumnRefs(normalizeTitles(props ?? {}), cohortColumns(cohort));
+  for (const key of Object.keys(cohort)) {
+    if (key.startsWith('props.')) setDotted(trace, key.slice('props.'.length), cohort[key]);
+  }
+  trace.name = cohortName;
+  return trace;
+}
+
+/**
+ * Why a trace has no data to draw, as a sentence naming it, or null when it has.
+ * `entry` is the trace's record in project.js (undefined when absent), `loaded` what
+ * loading its data file gave: `{data}` or `{error}` (undefined when not loaded).
+ */
+export function traceProblem(traceName, entry, loaded) {
+  const name = `“${traceName}”`;
+  if (!entry) return `Trace ${name} is not in the project.`;
+  switch (entry.status) {
+    case 'failed':
+      return `Trace ${name} failed: ${entry.message || 'no message given'}`;
+    case 'skipped':
+      return `Trace ${name} was skipped: ${entry.message || 'something it needs failed'}`;
+    case 'missing':
+      return `Trace ${name} has not been built yet.`;
+    default:
+      break;
+  }
+  if (!entry.data) return `Trace ${name} names no data file.`;
+  if (!loaded) return `Trace ${name}: its data was not loaded.`;
+  if (loaded.error) return `Trace ${name}: ${loaded.error}`;
+  return null;
+}
+
+/**
+ * The cohorts of the named traces, in order: `[{trace, cohort, columns}]` where
+ * `columns` is the cohort's flat object of arrays. `dataOf(traceName)` gives the
+ * trace's data object or null; traces without data contribute nothing.
+ */
+export function traceCohorts(traceNames, dataOf) {
+  const cohorts = [];
+  for (const trace of traceNames) {
+    const data = dataOf(trace);
+    if (!data) continue;
+    for (const cohort of Object.keys(data)) cohorts.push({ trace, cohort, columns: data[cohort] });
+  }
+  return cohorts;
+}
+
+/** The distinct cohort names of `cohorts` (from traceCohorts), first appearance first. */
+export function cohortNames(cohorts) {
+  return [...new Set(cohorts.map((entry) => entry.cohort))];
+}
+
+/**
+ * The data of the named traces that can be drawn, and a problem (see traceProblem)
+ * for each of the others: `{data: Map(trace name -> data object), errors: [message]}`.
+ */
+export function drawableTraceData(traceNames, traceEntries, loadedOf) {
+  const errors = [];
+  const data = new Map();
+  for (const name of traceNames) {
+    const loaded = loadedOf(name);
+    const problem = traceProblem(name, traceEntries[name], loaded);
+    if (problem) errors.push(problem);
+    else data.set(name, loaded.data);
+  }
+  return { data, errors };
+}
+
+/**
+ * A chart's plotly traces and problems.
+ * - `traceNames`: the chart's traces, in order;
+ * - `traceEntries`: project.js `traces` (name -> {props, data, status, message});
+ * - `loadedOf(traceName)`: `{data}` / `{error}` / undefined, as in traceProblem;
+ * - `keep(trace, cohort)`: whether a cohort is selected (null keeps every cohort).
+ * Returns `{traces, errors: [message], cohortCount}`, `cohortCount` counting the
+ * cohorts in the data before selection (0: the chart has no data at all).
+ */
+export function chartTraces(traceNames, traceEntries, loadedOf, keep = null) {
+  const { data, errors } = drawableTraceData(traceNames, traceEntries, loadedOf);
+  const cohorts = traceCohorts(traceNames, (name) => data.get(name) ?? null);
+  const traces = cohorts
+    .filter((entry) => !keep || keep(entry.trace, entry.cohort))
+    .map((entry) => cohortTrace(traceEntries[entry.trace].props, entry.columns, entry.cohort));
+  return { traces, errors, cohortCount: cohorts.length };
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import VisivoCore
+
+@testable import VisivoSite
+
+@Suite struct DistWriterTests {
+    @Test func writesEveryFileAndReplacesItsOwnFolder() throws {
+        try withTemporaryFolder { dir in
+            try sampleProject(in: dir)
+            let (site, _) = try buildSite(dir)
+            let out = dir + "/dist"
+            let first = try DistWriter.write(site, to: out)
+            #expect(first.files == site.files.count)
+            #expect(FileManager.default.fileExists(atPath: out + "/sales-overview/index.html"))
+            #expect(FileManager.default.fileExists(atPath: out + "/" + DistWriter.marker))
+            try put(["dist/stale.txt": "from an earlier dist"], in: dir)
+            _ = try DistWriter.write(site, to: out)
+            #expect(!FileManager.default.fileExists(atPath: out + "/stale.txt"))
+            // No scratch or old folder is left beside it.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".dist") }.isEmpty)
+        }
+    }
+
+    @Test func neverReplacesAFolderItDidNotWrite() throws {
+        try withTemporaryFolder { dir in
+            try sampleProject(in: dir)
+            let (site, _) = try buildSite(dir)
+            for target in [dir, dir + "/.", dir + "/target"] {
+                #expect(throws: DistWriter.Failure.self) { try DistWriter.write(site, to: target) }
+            }
+            #expect(FileManager.default.fileExists(atPath: dir + "/project.visivo.yml"))
+            #expect(FileManager.default.fileExists(atPath: dir + "/target/project.json"))
+            #expect(throws: DistWriter.Failure.self) { try DistWriter.write(site, to: "") }
+        }
+    }
+
+    @Test func aFailedDistLeavesThePreviousOneWhole() throws {
+        try withTemporaryFolder { dir in
+            try sampleProject(in: dir)
+            let (site, _) = try buildSite(dir)
+            let out = dir + "/dist"
+            _ = try DistWriter.write(site, to: out)
+            let before = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+            // A site whose plotly.js cannot be read fails while writing.
+            let project = try ProjectLoader(workingDirectory: dir, environment: [:]).load()
+            let broken = Site(
+                project: project, outcomes: [:], outputDirectory: dir + "/target", plotly: dir + "/missing/plotly.min.js",
+                page: .init(), version: "x")
+            #expect(throws: DistWriter.Failure.self) { try DistWriter.write(broken, to: out) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == before)
+        }
+    }
+}
