@@ -16,10 +16,20 @@ APT_PACKAGES := libyaml-dev libsqlite3-dev libpq-dev libmariadb-dev zlib1g-dev s
 TEST_APT_PACKAGES := chromium fonts-liberation
 TEST_VENV := .build/test-venv
 
-.PHONY: build plotly run example-multi test test-deps js-test browser-test deps conformance bench install clean
+# swift format with the checked-in .swift-format (the toolchain ships it).
+SWIFT_SOURCES := Package.swift Sources Tests Plugins
+
+.PHONY: lint format build plotly run example-multi test test-deps js-test browser-test deps conformance bench install clean
 
 build: deps plotly
 	$(SWIFT) build
+
+# `make lint` fails on any formatting difference; `make format` rewrites the files.
+lint:
+	$(SWIFT) format lint --strict -r $(SWIFT_SOURCES)
+
+format:
+	$(SWIFT) format -i -r $(SWIFT_SOURCES)
 
 # plotly.js from the PyPI plotly wheel into .build/plotly (never committed, no CDN).
 plotly:
@@ -61,6 +71,7 @@ browser-test: build test-deps
 	VISIVO_BINARY=$(CURDIR)/$(BIN) $(TEST_VENV)/bin/pytest -q Tests/Browser
 
 test: build test-deps
+	$(MAKE) lint
 	$(MAKE) conformance
 	$(MAKE) js-test
 	$(MAKE) browser-test

@@ -20,20 +20,25 @@ let package = Package(
     ],
     targets: [
         // libyaml: the YAML parser the loader drives event by event (marks give file:line:column).
-        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
-                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
         // libsqlite3: SQLite sources, CSV-script and local-merge materialisation.
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
         // libpq: the PostgreSQL connector.
-        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
-                       providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
         // zlib: compression of cache objects.
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
-                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         // MariaDB Connector/C: the MySQL / MariaDB connector.
-        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb",
-                       providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(
+            name: "CMariaDB", pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]),
         // DuckDB's C API, declared here and loaded at run time with dlopen: the binary does
         // not depend on libduckdb.so; only a project with a DuckDB source needs it.
         .target(name: "CDuckDB", linkerSettings: [.linkedLibrary("dl")]),

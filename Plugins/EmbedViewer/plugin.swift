@@ -15,7 +15,8 @@ struct EmbedViewer: BuildToolPlugin {
             Diagnostics.error("cannot list \(folder.path): \(error)")
             throw error
         }
-        let inputs = listed
+        let inputs =
+            listed
             .filter { ["js", "css"].contains($0.pathExtension) }
             .sorted { $0.path < $1.path }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedViewer.swift")

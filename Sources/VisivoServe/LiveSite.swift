@@ -97,7 +97,9 @@ public final class LiveSite: Sendable {
         guard startNow else { return }
         publishState()
         let thread = Thread { [self] in
-            repeat { buildOnce() } while state.withLock({ s in
+            repeat {
+                buildOnce()
+            } while state.withLock({ s in
                 let again = s.pending && !s.stopped
                 s.pending = false
                 s.building = again

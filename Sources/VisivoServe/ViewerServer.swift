@@ -27,14 +27,16 @@ public struct ViewerServer: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                // Reconnect quickly after a restart of the server.
-                try await writer.write(ByteBuffer(string: "retry: 500\n\n"))
-                for await event in stream {
-                    try await writer.write(ByteBuffer(string: event))
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    // Reconnect quickly after a restart of the server.
+                    try await writer.write(ByteBuffer(string: "retry: 500\n\n"))
+                    for await event in stream {
+                        try await writer.write(ByteBuffer(string: event))
+                    }
+                    try await writer.finish(nil)
+                })
         }
         router.get("**") { request, _ -> Response in
             Self.file(request.uri.path, site: live.site)
@@ -60,7 +62,9 @@ public struct ViewerServer: Sendable {
         headers[.cacheControl] = "no-store"
         guard let site else {
             headers[.contentType] = "text/plain; charset=utf-8"
-            return Response(status: .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "the project has not loaded yet; see the terminal running visivo serve\n")))
+            return Response(
+                status: .serviceUnavailable, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: "the project has not loaded yet; see the terminal running visivo serve\n")))
         }
         let decoded = rawPath.removingPercentEncoding ?? rawPath
         let path = String(decoded.drop { $0 == "/" })

@@ -38,7 +38,9 @@ public enum PlotlyJS {
     }
 
     /// The first candidate that is a readable, non-empty file.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = executablePath()) throws(Missing) -> String {
+    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = executablePath()) throws(Missing)
+        -> String
+    {
         let tried = candidates(environment: environment, executable: executable)
         for path in tried {
             var st = stat()

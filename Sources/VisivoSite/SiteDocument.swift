@@ -15,35 +15,64 @@ public enum SiteDocument {
             ("version", .string(version)),
             ("builtAt", .string(ISO8601DateFormatter().string(from: builtAt))),
             ("dashboards", .array(project.dashboards.map { dashboard($0, paths: paths) })),
-            ("charts", .object(project.charts.map { c in
-                (c.name, .object([
-                    ("traces", .array(c.traces.map { .string($0.name) })),
-                    ("layout", c.layout ?? .null),
-                    ("selector", c.selector.map { .string($0.name) } ?? .null),
-                ]))
-            })),
-            ("tables", .object(project.tables.map { t in
-                (t.name, .object([
-                    ("traces", .array(t.traces.map { .string($0.name) })),
-                    ("column_defs", .array(t.columnDefs.map { d in
-                        .object([("trace_name", .string(d.traceName.value)), ("columns", .array(d.columns))])
-                    })),
-                    ("rows_per_page", t.rowsPerPage.map { .int(Int64($0)) } ?? .null),
-                    ("selector", t.selector.map { .string($0.name) } ?? .null),
-                ]))
-            })),
-            ("selectors", .object(project.selectors.map { s in
-                (s.name, .object([("type", .string(s.type)), ("options", .array(s.options.map { .string($0.name) }))]))
-            })),
-            ("traces", .object(project.traces.map { t in
-                let outcome = outcomes[t.name] ?? .missing
-                return (t.name, .object([
-                    ("props", t.props),
-                    ("data", .string(paths.traces[t.name] ?? "")),
-                    ("status", .string(outcome.status)),
-                    ("message", outcome.message.map(JSONValue.string) ?? .null),
-                ]))
-            })),
+            (
+                "charts",
+                .object(
+                    project.charts.map { c in
+                        (
+                            c.name,
+                            .object([
+                                ("traces", .array(c.traces.map { .string($0.name) })),
+                                ("layout", c.layout ?? .null),
+                                ("selector", c.selector.map { .string($0.name) } ?? .null),
+                            ])
+                        )
+                    })
+            ),
+            (
+                "tables",
+                .object(
+                    project.tables.map { t in
+                        (
+                            t.name,
+                            .object([
+                                ("traces", .array(t.traces.map { .string($0.name) })),
+                                (
+                                    "column_defs",
+                                    .array(
+                                        t.columnDefs.map { d in
+                                            .object([("trace_name", .string(d.traceName.value)), ("columns", .array(d.columns))])
+                                        })
+                                ),
+                                ("rows_per_page", t.rowsPerPage.map { .int(Int64($0)) } ?? .null),
+                                ("selector", t.selector.map { .string($0.name) } ?? .null),
+                            ])
+                        )
+                    })
+            ),
+            (
+                "selectors",
+                .object(
+                    project.selectors.map { s in
+                        (s.name, .object([("type", .string(s.type)), ("options", .array(s.options.map { .string($0.name) }))]))
+                    })
+            ),
+            (
+                "traces",
+                .object(
+                    project.traces.map { t in
+                        let outcome = outcomes[t.name] ?? .missing
+                        return (
+                            t.name,
+                            .object([
+                                ("props", t.props),
+                                ("data", .string(paths.traces[t.name] ?? "")),
+                                ("status", .string(outcome.status)),
+                                ("message", outcome.message.map(JSONValue.string) ?? .null),
+                            ])
+                        )
+                    })
+            ),
         ])
     }
 
@@ -51,13 +80,17 @@ public enum SiteDocument {
         .object([
             ("name", .string(d.name)),
             ("path", .string(paths.dashboards[d.name] ?? "")),
-            ("rows", .array(d.rows.map { row in
-                .object([
-                    ("height", .string(row.height)),
-                    ("name", row.name.map(JSONValue.string) ?? .null),
-                    ("items", .array(row.items.map(item))),
-                ])
-            })),
+            (
+                "rows",
+                .array(
+                    d.rows.map { row in
+                        .object([
+                            ("height", .string(row.height)),
+                            ("name", row.name.map(JSONValue.string) ?? .null),
+                            ("items", .array(row.items.map(item))),
+                        ])
+                    })
+            ),
         ])
     }
 

@@ -24,7 +24,9 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .long, help: "Rerun every query and script, ignoring cached results. `--refresh SOURCE` reruns only what reads SOURCE.")
     var refresh = false
 
-    @Option(name: .customLong("refresh-source"), help: ArgumentHelp("Rerun only what reads this source (repeatable); the same as `--refresh SOURCE`.", valueName: "source"))
+    @Option(
+        name: .customLong("refresh-source"),
+        help: ArgumentHelp("Rerun only what reads this source (repeatable); the same as `--refresh SOURCE`.", valueName: "source"))
     var refreshSources: [String] = []
 
     @Flag(name: .long, help: "Print what would run and why, then stop (like make -n).")
@@ -39,7 +41,8 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         var options = flags.options(project)
         if selection.isEmpty, !refresh, refreshSources.isEmpty, !dryRun, !explain,
-           let summary = BuildEngine.upToDate(loader: project.loader, options: options) {
+            let summary = BuildEngine.upToDate(loader: project.loader, options: options)
+        {
             ConsoleReporter(interactive: Terminal.isInteractive, verbose: verbose).finish(summary, note: "nothing changed since the last build")
             return
         }

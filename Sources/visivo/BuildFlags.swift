@@ -30,7 +30,11 @@ struct BuildFlags: ParsableArguments {
 
 /// `--plotly-url`, shared by `serve` and `dist`.
 struct PlotlyOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Load plotly.js from this address instead of shipping the local copy (a CDN, say). By default nothing is fetched from the internet.", valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Load plotly.js from this address instead of shipping the local copy (a CDN, say). By default nothing is fetched from the internet.",
+            valueName: "url"))
     var plotlyURL: String?
 
     /// The local plotly.min.js, or nil when pages load it from --plotly-url; exits with

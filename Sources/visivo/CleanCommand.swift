@@ -23,7 +23,9 @@ struct CleanCommand: ParsableCommand {
         let options = BuildOptions(projectDirectory: dir)
         let target = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? options.outputDirectory
         var removed: [String] = []
-        for path in [target, options.stateDirectory + "/state", options.stateDirectory + "/filestat", NoOpSnapshot.path(stateDirectory: options.stateDirectory)] where FileManager.default.fileExists(atPath: path) {
+        for path in [
+            target, options.stateDirectory + "/state", options.stateDirectory + "/filestat", NoOpSnapshot.path(stateDirectory: options.stateDirectory),
+        ] where FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)
             removed.append(path)
         }
@@ -64,7 +66,8 @@ struct CacheCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "prune",
             abstract: "Delete cache objects the current project no longer uses.",
-            discussion: "Keeps exactly the results the project's last build recorded in .visivo/state; everything else in the cache folder is deleted. With a cache shared between branches, prune from the branch whose results you want to keep."
+            discussion:
+                "Keeps exactly the results the project's last build recorded in .visivo/state; everything else in the cache folder is deleted. With a cache shared between branches, prune from the branch whose results you want to keep."
         )
         @OptionGroup var project: ProjectOptions
         @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR).", valueName: "dir"))

@@ -44,7 +44,9 @@ struct CompileCommand: ParsableCommand {
         if stat.changed { try? stat.save(to: statPath) }
         let ms = (ContinuousClock.now - start).milliseconds
         let nodes = compiled.graph.nodes.count
-        Terminal.error("compiled \(nodes) node\(nodes == 1 ? "" : "s") and \(total) quer\(total == 1 ? "y" : "ies") (\(written) query.sql written) into \(out) in \(ms) ms")
+        Terminal.error(
+            "compiled \(nodes) node\(nodes == 1 ? "" : "s") and \(total) quer\(total == 1 ? "y" : "ies") (\(written) query.sql written) into \(out) in \(ms) ms"
+        )
     }
 }
 

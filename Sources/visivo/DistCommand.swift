@@ -53,7 +53,8 @@ struct DistCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let mb = String(format: "%.1f", Double(written.bytes) / 1_048_576)
-        Terminal.out("wrote \(directory) (\(written.files) files, \(mb) MB); open \(directory)/index.html in a browser, or publish the folder on any static host\n")
+        Terminal.out(
+            "wrote \(directory) (\(written.files) files, \(mb) MB); open \(directory)/index.html in a browser, or publish the folder on any static host\n")
         if summary.failed > 0 || summary.skipped > 0 { throw ExitCode(1) }
     }
 }

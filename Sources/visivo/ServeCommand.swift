@@ -26,7 +26,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The port to listen on (0: any free port).")
     var port: Int = 8000
 
-    @Option(name: .long, help: ArgumentHelp("The address to bind. Anything but loopback shows your dashboards to whoever can reach this machine.", valueName: "address"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The address to bind. Anything but loopback shows your dashboards to whoever can reach this machine.", valueName: "address"))
     var host: String = "127.0.0.1"
 
     mutating func validate() throws {

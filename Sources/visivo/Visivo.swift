@@ -41,10 +41,13 @@ struct ProjectOptions: ParsableArguments {
     @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The folder holding project.visivo.yml.", valueName: "dir"))
     var workingDir: String = "."
 
-    @Option(name: [.short, .customLong("env-file")], help: ArgumentHelp("A .env file loaded before templating (the environment wins). Default: .env in the working dir, if present.", valueName: "file"))
+    @Option(
+        name: [.short, .customLong("env-file")],
+        help: ArgumentHelp("A .env file loaded before templating (the environment wins). Default: .env in the working dir, if present.", valueName: "file"))
     var envFile: String?
 
-    @Option(name: [.short, .customLong("source")], help: ArgumentHelp("The source SQL models without one use (overrides defaults.source_name).", valueName: "name"))
+    @Option(
+        name: [.short, .customLong("source")], help: ArgumentHelp("The source SQL models without one use (overrides defaults.source_name).", valueName: "name"))
     var source: String?
 
     /// Loads and validates, printing every diagnostic and exiting 1 on errors.
@@ -72,16 +75,23 @@ struct ProjectOptions: ParsableArguments {
 
 /// `--select`, `--exclude`, `-nf`, `-df`: which nodes a command works on.
 struct SelectionOptions: ParsableArguments {
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Nodes to work on: name, +name, name+, n+name, name+n, @name, type:KIND, source:NAME, file:PATH, state:stale. Space = union, comma = intersection; quote names with spaces.", valueName: "selector"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Nodes to work on: name, +name, name+, n+name, name+n, @name, type:KIND, source:NAME, file:PATH, state:stale. Space = union, comma = intersection; quote names with spaces.",
+            valueName: "selector"))
     var select: [String] = []
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Nodes to leave out (same grammar as --select).", valueName: "selector"))
     var exclude: [String] = []
 
-    @Option(name: [.customShort("n"), .customLong("nf", withSingleDash: true), .customLong("name-filter")], help: ArgumentHelp("The named node with all it needs and all that needs it (same as --select '+NAME+').", valueName: "name"))
+    @Option(
+        name: [.customShort("n"), .customLong("nf", withSingleDash: true), .customLong("name-filter")],
+        help: ArgumentHelp("The named node with all it needs and all that needs it (same as --select '+NAME+').", valueName: "name"))
     var nameFilter: String?
 
-    @Option(name: [.customLong("df", withSingleDash: true), .customLong("dag-filter")], help: ArgumentHelp("A selector, as --select takes.", valueName: "selector"))
+    @Option(
+        name: [.customLong("df", withSingleDash: true), .customLong("dag-filter")], help: ArgumentHelp("A selector, as --select takes.", valueName: "selector"))
     var dagFilter: String?
 
     var isEmpty: Bool { select.isEmpty && exclude.isEmpty && nameFilter == nil && dagFilter == nil }

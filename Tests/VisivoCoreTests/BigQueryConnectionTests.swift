@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// The BigQuery connector against Tests/Fixtures/cloud/fake_bigquery.py, a local server
@@ -23,21 +24,25 @@ import Testing
     }
 
     static func source(credentials: String?, project: String? = nil, dataset: String = "analytics", location: String? = "EU") -> Source {
-        var s = Source(name: "bq_test", type: .bigquery, database: dataset,
-                       location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
+        var s = Source(
+            name: "bq_test", type: .bigquery, database: dataset,
+            location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
         s.project = project
         s.credentialsBase64 = credentials
         s.dataLocation = location
         return s
     }
 
-    static func connect(_ server: FakeCloudServer, key: TestKeys.Pair, source: Source? = nil,
-                        environment: [String: String] = [:]) throws -> BigQueryConnection {
+    static func connect(
+        _ server: FakeCloudServer, key: TestKeys.Pair, source: Source? = nil,
+        environment: [String: String] = [:]
+    ) throws -> BigQueryConnection {
         let credentials = Data(keyJSON(key, tokenURI: server.baseURL + "/token").utf8).base64EncodedString()
         var env = environment
         env[BigQueryConnection.urlVariable] = server.baseURL
-        let conn = try BigQueryConnection(source: source ?? Self.source(credentials: credentials), projectDirectory: "/",
-                                          environment: env, retry: quickRetry)
+        let conn = try BigQueryConnection(
+            source: source ?? Self.source(credentials: credentials), projectDirectory: "/",
+            environment: env, retry: quickRetry)
         conn.firstWaitMilliseconds = 200
         conn.pollWaitMilliseconds = 300
         return conn
@@ -61,25 +66,31 @@ import Testing
         #expect(r.names == ["id", "num", "big", "fl", "ok", "s", "by", "d", "dt", "t", "ts", "j", "g", "arr", "rec", "recs"])
         #expect(r.rows.count == 3)
         guard r.rows.count == 3 else { return }
-        #expect(r.rows[0] == [
-            .number("1"), .number("12345678901234567890.123456789"),
-            .number("123456789012345678901234567890.12345678901234567890123456789012345678"), .number("0.1"), .bool(true),
-            .string("héllo \"q\" 日本"), .string("SGVsbG8="), .string("2024-01-03"), .string("2024-01-03T08:15:00"),
-            .string("08:15:00.25"), .string("2024-01-03T08:15:00.25Z"), try Self.json(#"{"a":1,"b":[1.50,"x"]}"#),
-            .string("POINT(1 2)"), try Self.json("[1,2]"), try Self.json(#"{"a":7,"b":"x"}"#),
-            try Self.json(#"[{"x":1.5},{"x":null}]"#),
-        ])
+        #expect(
+            r.rows[0] == [
+                .number("1"), .number("12345678901234567890.123456789"),
+                .number("123456789012345678901234567890.12345678901234567890123456789012345678"), .number("0.1"), .bool(true),
+                .string("héllo \"q\" 日本"), .string("SGVsbG8="), .string("2024-01-03"), .string("2024-01-03T08:15:00"),
+                .string("08:15:00.25"), .string("2024-01-03T08:15:00.25Z"), try Self.json(#"{"a":1,"b":[1.50,"x"]}"#),
+                .string("POINT(1 2)"), try Self.json("[1,2]"), try Self.json(#"{"a":7,"b":"x"}"#),
+                try Self.json(#"[{"x":1.5},{"x":null}]"#),
+            ])
         #expect(r.rows[1] == [.number("2")] + Array(repeating: JSONValue.null, count: 12) + [.array([]), .null, .array([])])
-        #expect(r.rows[2] == [
-            .number("3"), .number("-0.5"), .number("0"), .null, .bool(false), .string(""), .string(""),
-            .string("1969-12-31"), .string("1969-12-31T23:59:59.999999"), .string("23:59:59"),
-            .string("1969-12-31T23:59:59.999999Z"), .null, .string("POINT(0 0)"),
-            try Self.json("[-9223372036854775808]"), try Self.json(#"{"a":null,"b":null}"#), .array([]),
-        ])
-        #expect(try server.log("query_options") == [try Self.json("""
-            {"defaultDataset":{"projectId":"visivo-test","datasetId":"analytics"},"location":"EU","maxResults":10000,\
-            "timeoutMs":200,"formatOptions":{"useInt64Timestamp":true}}
-            """)])
+        #expect(
+            r.rows[2] == [
+                .number("3"), .number("-0.5"), .number("0"), .null, .bool(false), .string(""), .string(""),
+                .string("1969-12-31"), .string("1969-12-31T23:59:59.999999"), .string("23:59:59"),
+                .string("1969-12-31T23:59:59.999999Z"), .null, .string("POINT(0 0)"),
+                try Self.json("[-9223372036854775808]"), try Self.json(#"{"a":null,"b":null}"#), .array([]),
+            ])
+        #expect(
+            try server.log("query_options") == [
+                try Self.json(
+                    """
+                    {"defaultDataset":{"projectId":"visivo-test","datasetId":"analytics"},"location":"EU","maxResults":10000,\
+                    "timeoutMs":200,"formatOptions":{"useInt64Timestamp":true}}
+                    """)
+            ])
         #expect(try server.count("tokens_issued") == 1)
         #expect(try server.log("token_errors").isEmpty)
     }
@@ -97,9 +108,10 @@ import Testing
         #expect(try server.count("page_requests") == 2)
         // A second connection to the same source reuses the cached access token.
         let other = try Self.connect(server, key: key)
-        #expect(try Self.query(other, "select region, sum(qty) as q from orders group by region order by region").rows == [
-            [.string("east"), .number("4")], [.string("north"), .number("4")], [.string("west"), .number("2")],
-        ])
+        #expect(
+            try Self.query(other, "select region, sum(qty) as q from orders group by region order by region").rows == [
+                [.string("east"), .number("4")], [.string("north"), .number("4")], [.string("west"), .number("2")],
+            ])
         #expect(try server.count("token_requests") == 1)
     }
 
@@ -192,8 +204,9 @@ import Testing
         try withTemporaryDirectory { dir in
             // GOOGLE_APPLICATION_CREDENTIALS, and `project` from the key.
             try write(["key.json": json], in: dir)
-            let fromFile = try Self.connect(server, key: key, source: Self.source(credentials: nil, location: nil),
-                                            environment: ["GOOGLE_APPLICATION_CREDENTIALS": dir + "/key.json"])
+            let fromFile = try Self.connect(
+                server, key: key, source: Self.source(credentials: nil, location: nil),
+                environment: ["GOOGLE_APPLICATION_CREDENTIALS": dir + "/key.json"])
             #expect(fromFile.project == "visivo-test")
             #expect(try Self.query(fromFile, "select 1 as one").rows == [[.number("1")]])
         }
@@ -204,15 +217,18 @@ import Testing
         // The token URL override: the assertion's audience stays the key's token_uri.
         try server.configure(.object([("audience", .string("https://oauth2.googleapis.com/token"))]))
         let googleKey = Data(Self.keyJSON(key, tokenURI: "https://oauth2.googleapis.com/token").utf8).base64EncodedString()
-        let overridden = try Self.connect(server, key: key, source: Self.source(credentials: googleKey),
-                                          environment: ["VISIVO_GOOGLE_TOKEN_URL": server.baseURL + "/token"])
+        let overridden = try Self.connect(
+            server, key: key, source: Self.source(credentials: googleKey),
+            environment: ["VISIVO_GOOGLE_TOKEN_URL": server.baseURL + "/token"])
         #expect(try Self.query(overridden, "select 4 as four").rows == [[.number("4")]])
 
         let user = Data(Self.keyJSON(key, tokenURI: "x", type: "authorized_user").utf8).base64EncodedString()
         let wrongType = #expect(throws: ConnectorError.self) { _ = try Self.connect(server, key: key, source: Self.source(credentials: user)) }
         #expect(wrongType?.message.contains("needs a service-account key") == true)
         let none = #expect(throws: ConnectorError.self) { _ = try Self.connect(server, key: key, source: Self.source(credentials: nil)) }
-        #expect(none?.message == "a bigquery source needs 'credentials_base64' or the environment variable GOOGLE_APPLICATION_CREDENTIALS (a service-account key file)")
+        #expect(
+            none?.message
+                == "a bigquery source needs 'credentials_base64' or the environment variable GOOGLE_APPLICATION_CREDENTIALS (a service-account key file)")
         let garbage = #expect(throws: ConnectorError.self) { _ = try Self.connect(server, key: key, source: Self.source(credentials: "%%%")) }
         #expect(garbage?.message == "BigQuery credentials: 'credentials_base64' is not base64")
     }

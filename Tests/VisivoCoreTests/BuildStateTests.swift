@@ -3,7 +3,6 @@ import Testing
 
 @testable import VisivoCore
 
-
 private let sampleState = BuildState(nodes: [
     "orders_model": .init(
         fingerprint: String(repeating: "ab", count: 32), status: BuildState.NodeRecord.built,

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VisivoCore
 
 @Suite struct CSVTableTests {
@@ -43,7 +44,8 @@ import Testing
         let needs: [[Int]] = [[], [0], [1], [1], [1], [2, 3, 4]]
         var dependents: [[Int]] = Array(repeating: [], count: 6)
         for (i, n) in needs.enumerated() { for j in n { dependents[j].append(i) } }
-        return Scheduler(needs: needs, dependents: dependents, resource: [nil, nil, "db", "db", "db", nil], limits: ["db": limit], threads: threads, nodes: Set(0..<6))
+        return Scheduler(
+            needs: needs, dependents: dependents, resource: [nil, nil, "db", "db", "db", nil], limits: ["db": limit], threads: threads, nodes: Set(0..<6))
     }
 
     @Test func respectsDependenciesAndSourceLimit() {

@@ -7,7 +7,6 @@ import Testing
 
 // MARK: - Helpers
 
-
 /// Deterministic pseudo-random bytes (SplitMix64), incompressible enough to exercise many chunks.
 private func pseudoRandomBytes(_ count: Int, seed: UInt64 = 42) -> Data {
     var state = seed
@@ -148,10 +147,27 @@ private final class FailureLog: Sendable {
         // Tag/value boundary.
         #expect(fp { $0.add("ab", "c") } != fp { $0.add("a", "bc") })
         // Field boundary.
-        #expect(fp { $0.add("x", "ab"); $0.add("y", "c") } != fp { $0.add("x", "a"); $0.add("y", "bc") })
-        #expect(fp { $0.add("x", "ab"); $0.add("x", "c") } != fp { $0.add("x", "a"); $0.add("x", "bc") })
-        #expect(fp { $0.add("x", bytes: [1, 2]); $0.add("x", bytes: [3]) }
-            != fp { $0.add("x", bytes: [1]); $0.add("x", bytes: [2, 3]) })
+        #expect(
+            fp {
+                $0.add("x", "ab"); $0.add("y", "c")
+            }
+                != fp {
+                    $0.add("x", "a"); $0.add("y", "bc")
+                })
+        #expect(
+            fp {
+                $0.add("x", "ab"); $0.add("x", "c")
+            }
+                != fp {
+                    $0.add("x", "a"); $0.add("x", "bc")
+                })
+        #expect(
+            fp {
+                $0.add("x", bytes: [1, 2]); $0.add("x", bytes: [3])
+            }
+                != fp {
+                    $0.add("x", bytes: [1]); $0.add("x", bytes: [2, 3])
+                })
         // Types.
         #expect(fp { $0.add("n", "1") } != fp { $0.add("n", 1) })
         #expect(fp { $0.add("s", "abc") } != fp { $0.add("s", bytes: Array("abc".utf8)) })
@@ -169,8 +185,10 @@ private final class FailureLog: Sendable {
             h.add("sql", "select 1")
             return h.finalize()
         }()
-        func build(tag: String = "model", name: String = "orders", rows: Int = 10,
-                   dep: Fingerprint = dep, payload: [UInt8] = [0, 1, 2, 255], reversed: Bool = false) -> Fingerprint {
+        func build(
+            tag: String = "model", name: String = "orders", rows: Int = 10,
+            dep: Fingerprint = dep, payload: [UInt8] = [0, 1, 2, 255], reversed: Bool = false
+        ) -> Fingerprint {
             var h = FingerprintHasher()
             if reversed {
                 h.add("rows", rows)
@@ -222,8 +240,9 @@ private final class FailureLog: Sendable {
         #expect(Set(variants).count == variants.count)
 
         // The format version is mixed in: an empty hasher is not the digest of nothing.
-        #expect(FingerprintHasher().finalize().hex
-            != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            FingerprintHasher().finalize().hex
+                != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(FingerprintHasher.formatVersion == 1)
     }
 
@@ -314,7 +333,7 @@ private final class FailureLog: Sendable {
 
     enum Damage: String, CaseIterable, CustomTestStringConvertible {
         case truncated, flippedPayloadByte, wrongMagic, wrongVersion, wrongSize, checksumMismatch, emptyFile,
-             trailingGarbage
+            trailingGarbage
 
         var testDescription: String { rawValue }
 
@@ -425,7 +444,8 @@ private final class FailureLog: Sendable {
                     if let loaded = cache.load(sharedKeys[readIndex]) {
                         if loaded.count != payloads[readIndex].count + 1
                             || loaded.first.map({ $0 >= 8 }) != false
-                            || loaded.dropFirst() != payloads[readIndex] {
+                            || loaded.dropFirst() != payloads[readIndex]
+                        {
                             failures.add("thread \(thread): shared \(readIndex) loaded wrong bytes")
                         }
                     }
@@ -448,13 +468,15 @@ private final class FailureLog: Sendable {
             }
             for thread in 0..<8 {
                 for round in 0..<30 {
-                    #expect(cache.load(key("own-\(thread)-\(round)"))
-                        == pseudoRandomBytes(5_000 + round, seed: UInt64(thread * 1000 + round)))
+                    #expect(
+                        cache.load(key("own-\(thread)-\(round)"))
+                            == pseudoRandomBytes(5_000 + round, seed: UInt64(thread * 1000 + round)))
                 }
             }
             #expect(cache.size().objects == sharedKeys.count + 8 * 30)
             // No temporary files left behind.
-            let leftovers = FileManager.default.enumerator(atPath: cache.objectsDirectory)?
+            let leftovers =
+                FileManager.default.enumerator(atPath: cache.objectsDirectory)?
                 .compactMap { $0 as? String }
                 .filter { ($0 as NSString).lastPathComponent.hasPrefix(".tmp-") } ?? []
             #expect(leftovers.isEmpty, "\(leftovers)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// The command-line front end, run as users run it: selection flags, formats, exit codes.
@@ -28,10 +29,11 @@ import Testing
     }
 
     func names(_ list: String) -> Set<String> {
-        Set(list.split(separator: "\n").map { line in
-            let afterKind = line.dropFirst(10)
-            return String(afterKind.components(separatedBy: "  ").first ?? "")
-        })
+        Set(
+            list.split(separator: "\n").map { line in
+                let afterKind = line.dropFirst(10)
+                return String(afterKind.components(separatedBy: "  ").first ?? "")
+            })
     }
 
     @Test func selectionFlags() throws {
@@ -55,16 +57,19 @@ import Testing
     @Test func progressLinesArriveInOrderBeforeTheSummary() throws {
         try withTemporaryDirectory { dir in
             let traces = (0..<60).map { "  - {name: t\($0), model: ref(m), props: {type: bar, x: query(a + \($0))}}" }
-            try write(["project.visivo.yml": """
-                sources: [{name: db, type: sqlite, database: db.sqlite}]
-                models:
-                  - {name: m, source: ref(db), sql: select 1 as a}
-                  - {name: broken, source: ref(db), sql: select * from no_such_table}
-                traces:
-                \(traces.joined(separator: "\n"))
-                  - {name: bad, model: ref(broken), props: {type: bar, x: query(a)}}
+            try write(
+                [
+                    "project.visivo.yml": """
+                    sources: [{name: db, type: sqlite, database: db.sqlite}]
+                    models:
+                      - {name: m, source: ref(db), sql: select 1 as a}
+                      - {name: broken, source: ref(db), sql: select * from no_such_table}
+                    traces:
+                    \(traces.joined(separator: "\n"))
+                      - {name: bad, model: ref(broken), props: {type: bar, x: query(a)}}
 
-                """], in: dir)
+                    """
+                ], in: dir)
             try makeSQLite(dir + "/db.sqlite", "create table x(a);")
             let r = try visivo(["build", "--threads", "2"], in: dir)
             #expect(r.status == 1)
@@ -80,13 +85,16 @@ import Testing
 
     @Test func compileWritesQueriesAndMasksPasswords() throws {
         try withTemporaryDirectory { dir in
-            try write(["project.visivo.yml": """
-                sources:
-                  - {name: pg, type: postgresql, database: d, host: h, password: "{{ env_var('SECRET_PW', 'hunter2-secret') }}"}
-                models: [{name: m, sql: select 1 as a, source: ref(pg)}]
-                traces: [{name: t, model: ref(m), props: {x: query(a)}}]
+            try write(
+                [
+                    "project.visivo.yml": """
+                    sources:
+                      - {name: pg, type: postgresql, database: d, host: h, password: "{{ env_var('SECRET_PW', 'hunter2-secret') }}"}
+                    models: [{name: m, sql: select 1 as a, source: ref(pg)}]
+                    traces: [{name: t, model: ref(m), props: {x: query(a)}}]
 
-                """], in: dir)
+                    """
+                ], in: dir)
             let r = try visivo(["compile"], in: dir)
             #expect(r.status == 0)
             #expect(r.stderr.hasPrefix("compiled 3 nodes and 1 query (1 query.sql written) into "))
@@ -102,12 +110,13 @@ import Testing
             try write(["project.visivo.yml": "models:\n  - name: m\n    sql: select 1\n    sorce: x\n"], in: dir)
             let r = try visivo(["build"], in: dir)
             #expect(r.status == 1)
-            #expect(r.stderr == """
-                project.visivo.yml:2:5: error: model 'm' names no source and the project has no defaults.source_name (add 'source: ref(NAME)' or a default)
-                project.visivo.yml:4:5: error: unknown key 'sorce' in model 'm' (did you mean 'source'?)
-                2 errors; nothing was built
+            #expect(
+                r.stderr == """
+                    project.visivo.yml:2:5: error: model 'm' names no source and the project has no defaults.source_name (add 'source: ref(NAME)' or a default)
+                    project.visivo.yml:4:5: error: unknown key 'sorce' in model 'm' (did you mean 'source'?)
+                    2 errors; nothing was built
 
-                """)
+                    """)
         }
     }
 }

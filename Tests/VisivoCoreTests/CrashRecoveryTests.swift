@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// `visivo build` killed with SIGKILL mid-build, more than once, then run to completion:
@@ -37,7 +38,9 @@ import Testing
 
     /// The project: one SQLite table of `rowCount` rows, `traceCount` traces, each its own query.
     static func makeProject(in dir: String) throws {
-        try makeSQLite(dir + "/data.db", """
+        try makeSQLite(
+            dir + "/data.db",
+            """
             create table sales (id integer primary key, region text not null, amount integer not null);
             with recursive c(i) as (select 1 union all select i + 1 from c where i < \(rowCount))
             insert into sales select i, 'r' || (i % 10), i from c;
@@ -121,14 +124,17 @@ import Testing
         }
         guard p.isRunning else {
             p.waitUntilExit()
-            throw TestFailure("round \(round): the build exited (status \(p.terminationStatus)) with \(count) data files before it could be killed at \(atLeast); output:\n\(readText(log) ?? "")")
+            throw TestFailure(
+                "round \(round): the build exited (status \(p.terminationStatus)) with \(count) data files before it could be killed at \(atLeast); output:\n\(readText(log) ?? "")"
+            )
         }
         guard kill(p.processIdentifier, SIGKILL) == 0 else {
             throw TestFailure("round \(round): kill failed: \(String(cString: strerror(errno)))")
         }
         p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL,
-                "round \(round): the build ended with \(p.terminationReason == .exit ? "exit" : "signal") \(p.terminationStatus), not SIGKILL")
+        #expect(
+            p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL,
+            "round \(round): the build ended with \(p.terminationReason == .exit ? "exit" : "signal") \(p.terminationStatus), not SIGKILL")
         guard count < traceCount else {
             throw TestFailure("round \(round): every data file already existed when the build was killed (\(count)); the kill proved nothing")
         }

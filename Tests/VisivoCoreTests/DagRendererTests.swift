@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 @Suite struct DagRendererTests {
@@ -13,24 +14,25 @@ import Testing
 
     @Test func treeShowsRootsAndMarksRepeats() throws {
         try renderer { r, _ throws in
-            #expect(r.render(.tree) == """
-                dash (dashboard)
-                ├── c1 (chart)
-                │   ├── t1 (trace bar)
-                │   │   └── orders (model sql)
-                │   │       └── db (source sqlite)
-                │   └── t2 (trace scatter)
-                │       └── orders (model sql) ↑
-                └── c2 (chart)
-                    └── t3 (trace bar)
+            #expect(
+                r.render(.tree) == """
+                    dash (dashboard)
+                    ├── c1 (chart)
+                    │   ├── t1 (trace bar)
+                    │   │   └── orders (model sql)
+                    │   │       └── db (source sqlite)
+                    │   └── t2 (trace scatter)
+                    │       └── orders (model sql) ↑
+                    └── c2 (chart)
+                        └── t3 (trace bar)
+                            └── csv (model csv_script)
+                    t4 (trace bar)
+                    └── merged (model local_merge)
+                        ├── orders (model sql) ↑
                         └── csv (model csv_script)
-                t4 (trace bar)
-                └── merged (model local_merge)
-                    ├── orders (model sql) ↑
-                    └── csv (model csv_script)
-                11 nodes; ↑ marks a node whose inputs are shown above
+                    11 nodes; ↑ marks a node whose inputs are shown above
 
-                """)
+                    """)
         }
     }
 
@@ -38,7 +40,9 @@ import Testing
         try withTemporaryDirectory { dir in
             var yml = "sources: [{name: db, type: sqlite, database: x}]\ndefaults: {source_name: db}\nmodels: [{name: m, sql: select 1}]\ntraces:\n"
             for i in 0..<200 { yml += "  - {name: a rather long trace name number \(i) for the width check, model: ref(m), props: {type: bar}}\n" }
-            yml += "charts:\n  - name: all\n    traces: [" + (0..<200).map { "ref(a rather long trace name number \($0) for the width check)" }.joined(separator: ", ") + "]\n"
+            yml +=
+                "charts:\n  - name: all\n    traces: ["
+                + (0..<200).map { "ref(a rather long trace name number \($0) for the width check)" }.joined(separator: ", ") + "]\n"
             try write(["project.visivo.yml": yml], in: dir)
             let out = DagRenderer(graph: ProjectGraph(try load(dir)), width: 80).render(.tree)
             let lines = out.split(separator: "\n")
@@ -57,7 +61,12 @@ import Testing
                 return
             }
             #expect(nodes.count == g.nodes.count)
-            #expect(nodes.contains(.object([("name", .string("t3")), ("kind", .string("trace")), ("type", .string("bar")), ("file", .string("more.visivo.yml")), ("line", .number("2"))])))
+            #expect(
+                nodes.contains(
+                    .object([
+                        ("name", .string("t3")), ("kind", .string("trace")), ("type", .string("bar")), ("file", .string("more.visivo.yml")),
+                        ("line", .number("2")),
+                    ])))
             #expect(edges.count == 12)
             #expect(edges.contains(.object([("from", .string("orders")), ("to", .string("merged"))])))
             let mermaid = r.render(.mermaid)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// Whole builds on DuckDB sources, and the conformance cases run on DuckDB.
@@ -11,7 +12,8 @@ import Testing
             try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
             do {
                 let db = try T.open(dir + "/data/shop.duckdb")
-                try db.execute("""
+                try db.execute(
+                    """
                     CREATE TABLE sales (id INTEGER, region VARCHAR, day DATE, seen_at TIMESTAMPTZ, amount DECIMAL(8,2), big HUGEINT, ok BOOLEAN, tags VARCHAR[]);
                     INSERT INTO sales VALUES
                       (1, 'north', '2024-01-03', '2024-01-03 08:15:00+00', 10.50, 170141183460469231731687303715884105727, true, ['a', 'b']),
@@ -20,39 +22,45 @@ import Testing
                       (4, 'süd', NULL, '2024-02-01 12:00:00+01', 2.25, 2, true, ['ü']);
                     """)
             }
-            try write(["project.visivo.yml": """
-                name: duck project
-                sources:
-                  - name: shop
-                    type: duckdb
-                    database: data/shop.duckdb
-                models:
-                  - name: sales
-                    source: ref(shop)
-                    sql: select * from sales
-                traces:
-                  - name: by region
-                    model: ref(sales)
-                    cohort_on: region
-                    props:
-                      type: bar
-                      x: query(day)
-                      y: query(amount)
-                      text: query(seen_at)
-                      customdata: query(big)
-                      ids: query(ok)
-                      hovertext: query(tags)
-                    order_by:
-                      - query(id asc)
-                  - name: totals
-                    model: ref(sales)
-                    props:
-                      type: indicator
-                      value: query(sum(amount))
-                """], in: dir)
+            try write(
+                [
+                    "project.visivo.yml": """
+                    name: duck project
+                    sources:
+                      - name: shop
+                        type: duckdb
+                        database: data/shop.duckdb
+                    models:
+                      - name: sales
+                        source: ref(shop)
+                        sql: select * from sales
+                    traces:
+                      - name: by region
+                        model: ref(sales)
+                        cohort_on: region
+                        props:
+                          type: bar
+                          x: query(day)
+                          y: query(amount)
+                          text: query(seen_at)
+                          customdata: query(big)
+                          ids: query(ok)
+                          hovertext: query(tags)
+                        order_by:
+                          - query(id asc)
+                      - name: totals
+                        model: ref(sales)
+                        props:
+                          type: indicator
+                          value: query(sum(amount))
+                    """
+                ], in: dir)
             let (summary, reporter) = try build(dir, environment: T.environment())
             #expect(summary.failed == 0, "\(summary.failures) \(reporter.events.withLock { $0.compactMap(\.message) })")
-            #expect(readText(dir + "/target/by region/data.json") == #"{"north":{"props.customdata":[170141183460469231731687303715884105727,-1],"props.hovertext":[["a","b"],[]],"props.ids":[true,false],"props.text":["2024-01-03T08:15:00Z",null],"props.x":["2024-01-03","2024-01-04"],"props.y":[10.50,null]},"süd":{"props.customdata":[2],"props.hovertext":[["ü"]],"props.ids":[true],"props.text":["2024-02-01T11:00:00Z"],"props.x":[null],"props.y":[2.25]}}"#)
+            #expect(
+                readText(dir + "/target/by region/data.json")
+                    == #"{"north":{"props.customdata":[170141183460469231731687303715884105727,-1],"props.hovertext":[["a","b"],[]],"props.ids":[true,false],"props.text":["2024-01-03T08:15:00Z",null],"props.x":["2024-01-03","2024-01-04"],"props.y":[10.50,null]},"süd":{"props.customdata":[2],"props.hovertext":[["ü"]],"props.ids":[true],"props.text":["2024-02-01T11:00:00Z"],"props.x":[null],"props.y":[2.25]}}"#
+            )
             #expect(readText(dir + "/target/totals/data.json") == #"{"totals":{"props.value":[13.75]}}"#)
             #expect(summary.built >= 2)
         }

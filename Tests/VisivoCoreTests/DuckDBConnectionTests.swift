@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import VisivoCore
 
 /// Shared by the DuckDB tests: the library comes from VISIVO_DUCKDB_LIBRARY, which
@@ -110,8 +111,10 @@ enum DuckDBTest {
         ("m", "MAP(VARCHAR, INTEGER)", "MAP {'k1': 1, 'k2': NULL}", #"{"k1":1,"k2":null}"#),
         ("m2", "MAP(INTEGER, DOUBLE)", "MAP {1: 1.5, 2: 2.0}", #"{"1":1.5,"2":2.0}"#),
         ("un", "UNION(num INTEGER, str VARCHAR)", "union_value(str := 'hello')", #""hello""#),
-        ("nest", "STRUCT(x INTEGER[], y MAP(VARCHAR, DATE))[]", "[{'x': [1, 2], 'y': MAP {'d': DATE '2024-01-03'}}, NULL]",
-         #"[{"x":[1,2],"y":{"d":"2024-01-03"}},null]"#),
+        (
+            "nest", "STRUCT(x INTEGER[], y MAP(VARCHAR, DATE))[]", "[{'x': [1, 2], 'y': MAP {'d': DATE '2024-01-03'}}, NULL]",
+            #"[{"x":[1,2],"y":{"d":"2024-01-03"}},null]"#
+        ),
     ]
 
     @Test func everyValueTypeAndItsNull() throws {
@@ -161,23 +164,29 @@ enum DuckDBTest {
         // Dates in years 1...9999.
         try check("SELECT d, CAST(d AS VARCHAR) FROM (SELECT DATE '0001-01-01' + CAST(x * 997 AS INTEGER) AS d FROM range(0, 3663) t(x))")
         // Timestamps (microseconds), before and after 1970, text with a T.
-        try check("SELECT ts, CAST(ts AS VARCHAR) FROM (SELECT make_timestamp(CAST(-62135596800000000 + x * 86400000000123 + x * x AS BIGINT)) AS ts FROM range(0, 3000) t(x))",
-                  { $0.replacingOccurrences(of: " ", with: "T") })
-        try check("SELECT ts, CAST(ts AS VARCHAR) FROM (SELECT make_timestamp_ns(CAST(-9000000000000000000 + CAST(x AS HUGEINT) * 6000000000000001 AS BIGINT)) AS ts FROM range(0, 3000) t(x))",
-                  { $0.replacingOccurrences(of: " ", with: "T") })
+        try check(
+            "SELECT ts, CAST(ts AS VARCHAR) FROM (SELECT make_timestamp(CAST(-62135596800000000 + x * 86400000000123 + x * x AS BIGINT)) AS ts FROM range(0, 3000) t(x))",
+            { $0.replacingOccurrences(of: " ", with: "T") })
+        try check(
+            "SELECT ts, CAST(ts AS VARCHAR) FROM (SELECT make_timestamp_ns(CAST(-9000000000000000000 + CAST(x AS HUGEINT) * 6000000000000001 AS BIGINT)) AS ts FROM range(0, 3000) t(x))",
+            { $0.replacingOccurrences(of: " ", with: "T") })
         // Times.
         try check("SELECT t, CAST(t AS VARCHAR) FROM (SELECT TIME '00:00:00' + to_microseconds(x * 28800001) AS t FROM range(0, 3000) t(x))")
         // Intervals with every combination of signs.
-        try check("""
+        try check(
+            """
             SELECT i, CAST(i AS VARCHAR) FROM (
               SELECT to_months(CAST(x % 31 - 15 AS INTEGER)) + to_days(CAST(x % 7 - 3 AS INTEGER))
                      + to_microseconds(CAST((x * 123456789012) % 400000000000 - 200000000000 AS BIGINT)) AS i
               FROM range(0, 2000) t(x))
             """)
         // Bit strings of every length and padding.
-        try check("SELECT b, CAST(b AS VARCHAR) FROM (SELECT CAST(substr(repeat('1011001110001', 4), 1 + CAST(x % 13 AS INTEGER), 1 + CAST(x % 40 AS INTEGER)) AS BIT) AS b FROM range(0, 500) t(x))")
+        try check(
+            "SELECT b, CAST(b AS VARCHAR) FROM (SELECT CAST(substr(repeat('1011001110001', 4), 1 + CAST(x % 13 AS INTEGER), 1 + CAST(x % 40 AS INTEGER)) AS BIT) AS b FROM range(0, 500) t(x))"
+        )
         // Big numbers, negative and positive, across byte and limb boundaries.
-        try check("""
+        try check(
+            """
             SELECT n, CAST(n AS VARCHAR) FROM (
               SELECT CAST(CASE WHEN x % 2 = 0 THEN '-' ELSE '' END || CAST(x * 7 + 1 AS VARCHAR) || repeat('0', CAST(x % 45 AS INTEGER)) || CAST(x % 10 AS VARCHAR) AS BIGNUM) AS n
               FROM range(0, 400) t(x)
@@ -187,23 +196,33 @@ enum DuckDBTest {
         try check("SELECT v, CAST(v AS VARCHAR) FROM (SELECT CAST((x - 500) * 0.19 AS DECIMAL(4,2)) AS v FROM range(0, 1000) t(x))")
         try check("SELECT v, CAST(v AS VARCHAR) FROM (SELECT CAST((x - 500) * 123456.789 AS DECIMAL(18,3)) AS v FROM range(0, 1000) t(x))")
         try check("SELECT v, CAST(v AS VARCHAR) FROM (SELECT CAST((x - 500) * 1234567890123456789012.123456 AS DECIMAL(38,6)) AS v FROM range(0, 1000) t(x))")
-        try check("SELECT v, CAST(v AS VARCHAR) FROM (SELECT CAST(x - 500 AS HUGEINT) * CAST('340282366920938463463374607431768211' AS HUGEINT) AS v FROM range(0, 1000) t(x))")
+        try check(
+            "SELECT v, CAST(v AS VARCHAR) FROM (SELECT CAST(x - 500 AS HUGEINT) * CAST('340282366920938463463374607431768211' AS HUGEINT) AS v FROM range(0, 1000) t(x))"
+        )
         try check("SELECT u, CAST(u AS VARCHAR) FROM (SELECT gen_random_uuid() AS u FROM range(0, 500) t(x))")
-        try check("SELECT u, CAST(u AS VARCHAR) FROM (SELECT CAST(lpad(to_hex(x), 32, CASE WHEN x % 2 = 0 THEN 'f' ELSE '0' END) AS UUID) AS u FROM range(0, 500) t(x))")
+        try check(
+            "SELECT u, CAST(u AS VARCHAR) FROM (SELECT CAST(lpad(to_hex(x), 32, CASE WHEN x % 2 = 0 THEN 'f' ELSE '0' END) AS UUID) AS u FROM range(0, 500) t(x))"
+        )
     }
 
     @Test func datesAndTimestampsOutsideTheUsualRange() throws {
         let db = try T.open(":memory:", label: "ranges")
-        let rows = try T.query(db, """
+        let rows = try T.query(
+            db,
+            """
             SELECT DATE 'infinity', DATE '-infinity', TIMESTAMP 'infinity', TIMESTAMP '-infinity',
                    TIMESTAMPTZ 'infinity', DATE '0044-03-15 (BC)', DATE '0001-01-01', DATE '12000-06-30',
                    TIMESTAMP '0001-01-01 00:00:00', TIMESTAMP '0044-03-15 (BC) 12:30:00'
-            """).rows
-        #expect(rows == [[
-            .string("infinity"), .string("-infinity"), .string("infinity"), .string("-infinity"),
-            .string("infinity"), .string("-0043-03-15"), .string("0001-01-01"), .string("12000-06-30"),
-            .string("0001-01-01T00:00:00"), .string("-0043-03-15T12:30:00"),
-        ]])
+            """
+        ).rows
+        #expect(
+            rows == [
+                [
+                    .string("infinity"), .string("-infinity"), .string("infinity"), .string("-infinity"),
+                    .string("infinity"), .string("-0043-03-15"), .string("0001-01-01"), .string("12000-06-30"),
+                    .string("0001-01-01T00:00:00"), .string("-0043-03-15T12:30:00"),
+                ]
+            ])
     }
 
     /// GEOMETRY and VARIANT (and types newer than this version) are read as DuckDB's text.
@@ -302,8 +321,9 @@ enum DuckDBTest {
                     (error as? ConnectorError)?.message == "DuckDB database \(path) is already open read-write in this process"
                 }
             }
-            var source = Source(name: "ro", type: .duckdb, database: "test.duckdb",
-                                location: SourceLocation(file: "project.visivo.yml", line: 1, column: 1))
+            var source = Source(
+                name: "ro", type: .duckdb, database: "test.duckdb",
+                location: SourceLocation(file: "project.visivo.yml", line: 1, column: 1))
             let ro = try DuckDBConnection(source: source, projectDirectory: dir, environment: T.environment())
             #expect(try T.query(ro, "SELECT i FROM t").rows == [[.number("7")]])
             #expect {
@@ -340,8 +360,9 @@ enum DuckDBTest {
                     && text.contains("https://github.com/duckdb/duckdb/releases") && text.contains("pip install duckdb")
             }
             // Through a source: a ConnectorError naming the variable, with the hint.
-            let source = Source(name: "duck", type: .duckdb, database: "x.duckdb",
-                                location: SourceLocation(file: "project.visivo.yml", line: 1, column: 1))
+            let source = Source(
+                name: "duck", type: .duckdb, database: "x.duckdb",
+                location: SourceLocation(file: "project.visivo.yml", line: 1, column: 1))
             #expect {
                 _ = try DuckDBConnection(source: source, projectDirectory: dir, environment: [DuckDBLibrary.libraryVariable: missing])
             } throws: { error in
@@ -359,8 +380,9 @@ enum DuckDBTest {
             // A Python wheel whose libpython cannot be found: what was tried, and the variable.
             try write(["venv/lib/python3.11/site-packages/_duckdb.cpython-311-x86_64-linux-gnu.so": "fake"], in: dir)
             #expect {
-                _ = try DuckDBLibrary.load(path: dir + "/venv/lib/python3.11/site-packages/_duckdb.cpython-311-x86_64-linux-gnu.so",
-                                           pythonLibrary: dir + "/nope/libpython3.11.so.1.0")
+                _ = try DuckDBLibrary.load(
+                    path: dir + "/venv/lib/python3.11/site-packages/_duckdb.cpython-311-x86_64-linux-gnu.so",
+                    pythonLibrary: dir + "/nope/libpython3.11.so.1.0")
             } throws: { error in
                 let text = "\(error)"
                 return text.contains("libpython \(dir)/nope/libpython3.11.so.1.0: no such file") && text.contains("VISIVO_DUCKDB_PYTHON_LIBRARY")
@@ -374,16 +396,20 @@ enum DuckDBTest {
         #expect(DuckDBLibrary.pythonVersion(ofExtension: "/usr/lib/libduckdb.so") == nil)
         try withTemporaryDirectory { dir in
             // A virtualenv made from a Python whose home is dir/py/bin: its lib/ is searched.
-            try write([
-                "venv/pyvenv.cfg": "home = \(dir)/py/bin\ninclude-system-site-packages = false\n",
-                "venv/lib/python3.12/site-packages/_duckdb.cpython-312-x86_64-linux-gnu.so": "",
-                "py/lib/libpython3.12.so.1.0": "",
-            ], in: dir)
+            try write(
+                [
+                    "venv/pyvenv.cfg": "home = \(dir)/py/bin\ninclude-system-site-packages = false\n",
+                    "venv/lib/python3.12/site-packages/_duckdb.cpython-312-x86_64-linux-gnu.so": "",
+                    "py/lib/libpython3.12.so.1.0": "",
+                ], in: dir)
             let candidates = DuckDBLibrary.pythonLibraryCandidates(
                 for: dir + "/venv/lib/python3.12/site-packages/_duckdb.cpython-312-x86_64-linux-gnu.so", version: (3, 12), explicit: nil)
             #expect(candidates.first == "libpython3.12.so.1.0")
             #expect(candidates.contains(dir + "/py/lib/libpython3.12.so.1.0"))
-            #expect(DuckDBLibrary.pythonLibraryCandidates(for: "/a/_duckdb.cpython-312-x.so", version: (3, 12), explicit: "/my/libpython.so") == ["/my/libpython.so"])
+            #expect(
+                DuckDBLibrary.pythonLibraryCandidates(for: "/a/_duckdb.cpython-312-x.so", version: (3, 12), explicit: "/my/libpython.so") == [
+                    "/my/libpython.so"
+                ])
         }
         // The configured library loads; a Python wheel's libpython was found and preloaded.
         let library = try T.library()

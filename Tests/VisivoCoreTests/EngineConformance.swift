@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// Runs one case of Tests/Fixtures/conformance against another database engine: the case
@@ -54,8 +55,10 @@ func runEngineConformance(
 
         let (status, output) = try captureProcessOutput(
             "/usr/bin/env",
-            ["python3", repositoryRoot + "/Tests/Fixtures/conformance/compare.py", caseDirectory, dir + "/target",
-             "--exit-code", String(exitCode), "--log", dir + "/run.log"])
+            [
+                "python3", repositoryRoot + "/Tests/Fixtures/conformance/compare.py", caseDirectory, dir + "/target",
+                "--exit-code", String(exitCode), "--log", dir + "/run.log",
+            ])
         if status != 0 {
             throw ConformanceFailure(caseName: name, output: output, buildLog: log)
         }

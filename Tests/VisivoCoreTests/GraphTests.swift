@@ -1,43 +1,44 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// A project whose graph is:
 /// db -> orders -> t1, t2 -> c1 -> dash;  csv -> t3 -> c2 -> dash;  (orders, csv) -> merged -> t4
 let graphProject: [String: String] = [
     "project.visivo.yml": """
-        sources:
-          - {name: db, type: sqlite, database: db.sqlite}
-        defaults: {source_name: db}
-        includes:
-          - path: more.visivo.yml
-        models:
-          - {name: orders, sql: select * from orders}
-          - {name: csv, args: [cat, x.csv]}
-          - name: merged
-            models: [ref(orders), ref(csv)]
-            sql: select 1
-        traces:
-          - {name: t1, model: ref(orders), props: {type: bar, x: query(a)}}
-          - {name: t2, model: ref(orders), props: {type: scatter, x: query(b)}}
-          - {name: t4, model: ref(merged), props: {type: bar, x: query(c)}}
-        charts:
-          - {name: c1, traces: [ref(t1), ref(t2)]}
-        dashboards:
-          - name: dash
-            rows:
-              - items:
-                  - chart: ref(c1)
-                  - chart: ref(c2)
+    sources:
+      - {name: db, type: sqlite, database: db.sqlite}
+    defaults: {source_name: db}
+    includes:
+      - path: more.visivo.yml
+    models:
+      - {name: orders, sql: select * from orders}
+      - {name: csv, args: [cat, x.csv]}
+      - name: merged
+        models: [ref(orders), ref(csv)]
+        sql: select 1
+    traces:
+      - {name: t1, model: ref(orders), props: {type: bar, x: query(a)}}
+      - {name: t2, model: ref(orders), props: {type: scatter, x: query(b)}}
+      - {name: t4, model: ref(merged), props: {type: bar, x: query(c)}}
+    charts:
+      - {name: c1, traces: [ref(t1), ref(t2)]}
+    dashboards:
+      - name: dash
+        rows:
+          - items:
+              - chart: ref(c1)
+              - chart: ref(c2)
 
-        """,
+    """,
     "more.visivo.yml": """
-        traces:
-          - {name: t3, model: ref(csv), props: {type: bar, x: query(d)}}
-        charts:
-          - {name: c2, traces: [ref(t3)]}
+    traces:
+      - {name: t3, model: ref(csv), props: {type: bar, x: query(d)}}
+    charts:
+      - {name: c2, traces: [ref(t3)]}
 
-        """,
+    """,
 ]
 
 @Suite struct GraphTests {
@@ -58,11 +59,12 @@ let graphProject: [String: String] = [
         try withGraph { g throws in
             for (i, needs) in g.needs.enumerated() { for j in needs { #expect(j < i, "\(g.nodes[j].name) must come before \(g.nodes[i].name)") } }
             let edges = Dictionary(uniqueKeysWithValues: g.nodes.indices.map { (g.nodes[$0].name, Set(g.needs[$0].map { g.nodes[$0].name })) })
-            #expect(edges == [
-                "db": [], "orders": ["db"], "csv": [], "merged": ["orders", "csv"],
-                "t1": ["orders"], "t2": ["orders"], "t3": ["csv"], "t4": ["merged"],
-                "c1": ["t1", "t2"], "c2": ["t3"], "dash": ["c1", "c2"],
-            ])
+            #expect(
+                edges == [
+                    "db": [], "orders": ["db"], "csv": [], "merged": ["orders", "csv"],
+                    "t1": ["orders"], "t2": ["orders"], "t3": ["csv"], "t4": ["merged"],
+                    "c1": ["t1", "t2"], "c2": ["t3"], "dash": ["c1", "c2"],
+                ])
         }
     }
 

@@ -1,10 +1,12 @@
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Foundation
 import Synchronization
 import Testing
+
 @testable import VisivoCore
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 // MARK: - Fake cloud servers (shared by the HTTP, JWT, Snowflake and BigQuery tests)
 
@@ -129,8 +131,8 @@ func runTool(_ arguments: [String], input: String? = nil) throws -> String {
 /// Test-only keys: generated fresh, never committed.
 enum TestKeys {
     struct Pair {
-        var privatePEM: String   // PKCS#8, unencrypted
-        var publicPEM: String    // SubjectPublicKeyInfo
+        var privatePEM: String  // PKCS#8, unencrypted
+        var publicPEM: String  // SubjectPublicKeyInfo
         var privatePath: String
         var publicPath: String
     }
@@ -148,8 +150,9 @@ enum TestKeys {
         let pub = directory + "/\(name).pub"
         try runTool(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", priv])
         try runTool(["openssl", "pkey", "-in", priv, "-pubout", "-out", pub])
-        return Pair(privatePEM: try String(contentsOfFile: priv, encoding: .utf8), publicPEM: try String(contentsOfFile: pub, encoding: .utf8),
-                    privatePath: priv, publicPath: pub)
+        return Pair(
+            privatePEM: try String(contentsOfFile: priv, encoding: .utf8), publicPEM: try String(contentsOfFile: pub, encoding: .utf8),
+            privatePath: priv, publicPath: pub)
     }
 
     private static let cache = Mutex<[String: Pair]>([:])
@@ -186,8 +189,10 @@ final class StopFlag: Sendable {
 
 /// Calls `cancel` every 0.2 s from another thread until `body` returns; returns its error
 /// and how long it took.
-func runCancelling(_ cancel: @escaping @Sendable () -> Void, after seconds: Double = 0.3,
-                   _ body: () throws -> Void) -> ((any Error)?, Duration) {
+func runCancelling(
+    _ cancel: @escaping @Sendable () -> Void, after seconds: Double = 0.3,
+    _ body: () throws -> Void
+) -> ((any Error)?, Duration) {
     let done = StopFlag()
     let canceller = Thread {
         Thread.sleep(forTimeInterval: seconds)
@@ -210,8 +215,9 @@ func runCancelling(_ cancel: @escaping @Sendable () -> Void, after seconds: Doub
 @Suite struct HTTPClientTests {
     static func loginRequest(_ server: FakeCloudServer) -> HTTPRequest {
         let body = #"{"data":{"CLIENT_APP_ID":"t","ACCOUNT_NAME":"TESTACCT","LOGIN_NAME":"VISIVO","PASSWORD":"test-password"}}"#
-        return HTTPRequest("POST", URL(string: server.baseURL + "/session/v1/login-request?requestId=1")!,
-                           headers: [("Accept", "application/snowflake")], body: Data(body.utf8), timeout: 10)
+        return HTTPRequest(
+            "POST", URL(string: server.baseURL + "/session/v1/login-request?requestId=1")!,
+            headers: [("Accept", "application/snowflake")], body: Data(body.utf8), timeout: 10)
     }
 
     @Test func retriesTooManyRequestsThenSucceeds() throws {
@@ -242,8 +248,9 @@ func runCancelling(_ cancel: @escaping @Sendable () -> Void, after seconds: Doub
         try server.fault("/session/v1/login-request", status: 503, times: 5, retryAfter: "30")
         let cancellation = HTTPCancellation()
         let (error, elapsed) = runCancelling({ cancellation.cancel() }) {
-            _ = try HTTPClient.shared.send(Self.loginRequest(server), retry: RetryPolicy(maxAttempts: 3, baseDelay: 30, maxDelay: 30),
-                                           cancellation: cancellation)
+            _ = try HTTPClient.shared.send(
+                Self.loginRequest(server), retry: RetryPolicy(maxAttempts: 3, baseDelay: 30, maxDelay: 30),
+                cancellation: cancellation)
         }
         #expect(error as? HTTPFailure == .cancelled)
         #expect(elapsed < .seconds(5), "cancel took \(elapsed)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// The build's promises, on real SQLite files and real script processes.
@@ -7,36 +8,37 @@ import Testing
     static func project(traceY: String = "query(sum(amount))", csvScript: String = "make.sh") -> [String: String] {
         [
             "project.visivo.yml": """
-                sources:
-                  - {name: shop, type: sqlite, database: shop.db}
-                  - {name: other, type: sqlite, database: other.db}
-                defaults: {source_name: shop}
-                models:
-                  - {name: orders, sql: select * from orders}
-                  - {name: things, source: ref(other), sql: select * from things}
-                  - {name: script, args: [sh, \(csvScript)]}
-                traces:
-                  - name: by region
-                    model: ref(orders)
-                    props: {type: bar, x: query(region), y: \(traceY)}
-                  - name: by day
-                    model: ref(orders)
-                    props: {type: bar, x: query(day), y: query(count(*))}
-                  - name: thing labels
-                    model: ref(things)
-                    props: {type: bar, x: query(label)}
-                  - name: scripted
-                    model: ref(script)
-                    props: {type: bar, x: query(k), y: query(v)}
+            sources:
+              - {name: shop, type: sqlite, database: shop.db}
+              - {name: other, type: sqlite, database: other.db}
+            defaults: {source_name: shop}
+            models:
+              - {name: orders, sql: select * from orders}
+              - {name: things, source: ref(other), sql: select * from things}
+              - {name: script, args: [sh, \(csvScript)]}
+            traces:
+              - name: by region
+                model: ref(orders)
+                props: {type: bar, x: query(region), y: \(traceY)}
+              - name: by day
+                model: ref(orders)
+                props: {type: bar, x: query(day), y: query(count(*))}
+              - name: thing labels
+                model: ref(things)
+                props: {type: bar, x: query(label)}
+              - name: scripted
+                model: ref(script)
+                props: {type: bar, x: query(k), y: query(v)}
 
-                """,
+            """,
             "make.sh": "echo 'k,v'\necho 'a,1'\necho 'b,2'\necho run >> runs.log\n",
         ]
     }
 
     static func setUp(_ dir: String) throws {
         try write(project(), in: dir)
-        try makeSQLite(dir + "/shop.db", "create table orders(region text, day text, amount real); insert into orders values ('n','d1',1.5),('s','d1',2),('n','d2',4);")
+        try makeSQLite(
+            dir + "/shop.db", "create table orders(region text, day text, amount real); insert into orders values ('n','d1',1.5),('s','d1',2),('n','d2',4);")
         try makeSQLite(dir + "/other.db", "create table things(label text); insert into things values ('x'),('y');")
     }
 
@@ -139,15 +141,18 @@ import Testing
     @Test func manyResultsGoIntoOnePackThatServesAFreshCheckoutAndARefresh() throws {
         func setUp(_ dir: String) throws {
             let traces = (0..<40).map { "  - {name: t\($0), model: ref(orders), props: {type: bar, x: query(region), y: query(sum(amount) + \($0))}}" }
-            try write(["project.visivo.yml": """
-                sources:
-                  - {name: shop, type: sqlite, database: shop.db}
-                models:
-                  - {name: orders, source: ref(shop), sql: select * from orders}
-                traces:
-                \(traces.joined(separator: "\n"))
+            try write(
+                [
+                    "project.visivo.yml": """
+                    sources:
+                      - {name: shop, type: sqlite, database: shop.db}
+                    models:
+                      - {name: orders, source: ref(shop), sql: select * from orders}
+                    traces:
+                    \(traces.joined(separator: "\n"))
 
-                """], in: dir)
+                    """
+                ], in: dir)
             try makeSQLite(dir + "/shop.db", "create table orders(region text, amount real); insert into orders values ('n',1.5),('s',2),('n',4);")
         }
         func files(_ dir: String, _ suffix: String) -> [String] {
@@ -199,13 +204,16 @@ import Testing
     @Test func failureSkipsOnlyDependentsAndIsNotCached() throws {
         try withTemporaryDirectory { dir in
             try Self.setUp(dir)
-            try write(["project.visivo.yml": Self.project()["project.visivo.yml"]! + """
-                  - {name: broken, model: ref(orders), props: {x: query(no_such_column)}}
-                charts:
-                  - {name: broken chart, traces: [ref(broken)]}
-                  - {name: good chart, traces: [ref(thing labels)]}
+            try write(
+                [
+                    "project.visivo.yml": Self.project()["project.visivo.yml"]! + """
+                          - {name: broken, model: ref(orders), props: {x: query(no_such_column)}}
+                        charts:
+                          - {name: broken chart, traces: [ref(broken)]}
+                          - {name: good chart, traces: [ref(thing labels)]}
 
-                """], in: dir)
+                        """
+                ], in: dir)
             let (s, r) = try build(dir)
             #expect(s.failed == 1)
             #expect(s.skipped == 1)
@@ -245,7 +253,11 @@ import Testing
     @Test func maxAgeExpiresResults() throws {
         try withTemporaryDirectory { dir in
             try Self.setUp(dir)
-            try write(["project.visivo.yml": Self.project()["project.visivo.yml"]!.replacingOccurrences(of: "{name: shop, type: sqlite, database: shop.db}", with: "{name: shop, type: sqlite, database: shop.db, max_age: 0s}")], in: dir)
+            try write(
+                [
+                    "project.visivo.yml": Self.project()["project.visivo.yml"]!.replacingOccurrences(
+                        of: "{name: shop, type: sqlite, database: shop.db}", with: "{name: shop, type: sqlite, database: shop.db, max_age: 0s}")
+                ], in: dir)
             try build(dir)
             Thread.sleep(forTimeInterval: 1.1)
             let (_, r) = try build(dir)
@@ -259,8 +271,9 @@ import Testing
     /// traces on the merge must run again, even though the copied SQL rows did not change.
     @Test func csvInputOfAMergeChangesItsTraces() throws {
         try withTemporaryDirectory { dir in
-            try write([
-                "project.visivo.yml": """
+            try write(
+                [
+                    "project.visivo.yml": """
                     sources: [{name: db, type: sqlite, database: db.sqlite}]
                     defaults: {source_name: db}
                     models:
@@ -273,8 +286,8 @@ import Testing
                       - {name: roster, model: ref(merged), props: {x: query(name), y: query(label)}}
 
                     """,
-                "teams.csv": "id,label\n1,red\n",
-            ], in: dir)
+                    "teams.csv": "id,label\n1,red\n",
+                ], in: dir)
             try makeSQLite(dir + "/db.sqlite", "create table people(name text, team int); insert into people values ('ann', 1);")
             try build(dir)
             #expect(readText(dir + "/target/roster/data.json") == #"{"roster":{"props.x":["ann"],"props.y":["red"]}}"#)
@@ -290,17 +303,22 @@ import Testing
     /// Ctrl-C stops a running script and everything it started, and nothing is cached.
     @Test func cancelStopsScriptsAndTheirChildren() throws {
         try withTemporaryDirectory { dir in
-            try write(["project.visivo.yml": """
-                models:
-                  - name: slow
-                    args: [sh, -c, "sleep 30; echo a; echo 1"]
-                traces:
-                  - {name: t, model: ref(slow), props: {x: query(a)}}
+            try write(
+                [
+                    "project.visivo.yml": """
+                    models:
+                      - name: slow
+                        args: [sh, -c, "sleep 30; echo a; echo 1"]
+                    traces:
+                      - {name: t, model: ref(slow), props: {x: query(a)}}
 
-                """], in: dir)
+                    """
+                ], in: dir)
             let compiled = CompiledProject(try load(dir))
             let engine = BuildEngine(compiled, options: BuildOptions(projectDirectory: dir))
-            let canceller = Thread { Thread.sleep(forTimeInterval: 0.5); engine.cancel() }
+            let canceller = Thread {
+                Thread.sleep(forTimeInterval: 0.5); engine.cancel()
+            }
             canceller.start()
             let start = ContinuousClock.now
             let summary = try engine.run(reporter: RecordingReporter())
@@ -366,8 +384,9 @@ import Testing
             #expect(NoOpSnapshot.unchanged(watched, parallelFrom: 100))
 
             // Saved and read back, the list is the same.
-            let snapshot = NoOpSnapshot(contentHash: "h", binary: "b", outputDirectory: dir + "/target", files: ["p.yml"], expiry: nil,
-                                        reused: 3, checked: 1, oldest: nil, watched: watched)
+            let snapshot = NoOpSnapshot(
+                contentHash: "h", binary: "b", outputDirectory: dir + "/target", files: ["p.yml"], expiry: nil,
+                reused: 3, checked: 1, oldest: nil, watched: watched)
             try snapshot.save(to: dir + "/snap")
             #expect(NoOpSnapshot.load(from: dir + "/snap") == snapshot)
 
@@ -398,7 +417,8 @@ import Testing
     @Test func templatedValuesCount() throws {
         try withTemporaryDirectory { dir in
             try IncrementalBuildTests.setUp(dir)
-            let yml = IncrementalBuildTests.project()["project.visivo.yml"]!.replacingOccurrences(of: "database: other.db", with: "database: \"{{ env_var('OTHER_DB', 'other.db') }}\"")
+            let yml = IncrementalBuildTests.project()["project.visivo.yml"]!.replacingOccurrences(
+                of: "database: other.db", with: "database: \"{{ env_var('OTHER_DB', 'other.db') }}\"")
             try write(["project.visivo.yml": yml], in: dir)
             try build(dir)
             #expect(upToDate(dir))
@@ -410,7 +430,11 @@ import Testing
     @Test func maxAgeEndsIt() throws {
         try withTemporaryDirectory { dir in
             try IncrementalBuildTests.setUp(dir)
-            try write(["project.visivo.yml": IncrementalBuildTests.project()["project.visivo.yml"]!.replacingOccurrences(of: "{name: shop, type: sqlite, database: shop.db}", with: "{name: shop, type: sqlite, database: shop.db, max_age: 1s}")], in: dir)
+            try write(
+                [
+                    "project.visivo.yml": IncrementalBuildTests.project()["project.visivo.yml"]!.replacingOccurrences(
+                        of: "{name: shop, type: sqlite, database: shop.db}", with: "{name: shop, type: sqlite, database: shop.db, max_age: 1s}")
+                ], in: dir)
             try build(dir)
             #expect(upToDate(dir))
             Thread.sleep(forTimeInterval: 1.2)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// RS256 signing and private-key reading, checked against the openssl CLI.
@@ -27,8 +28,9 @@ import Testing
     @Test func rs256VerifiesWithOpenSSL() throws {
         let pair = try TestKeys.pair("jwt")
         let key = try JWTPrivateKey.load(pem: pair.privatePEM, passphrase: nil)
-        let token = try JWT.rs256(header: JWT.header(keyID: "kid-1"),
-                                  claims: .object([("sub", .string("x")), ("n", .int(1))]), key: key)
+        let token = try JWT.rs256(
+            header: JWT.header(keyID: "kid-1"),
+            claims: .object([("sub", .string("x")), ("n", .int(1))]), key: key)
         #expect(try Self.opensslVerifies(token, publicPath: pair.publicPath))
         let parts = token.split(separator: ".")
         #expect(parts.count == 3)
@@ -48,10 +50,12 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let token = try SnowflakeSettings.loginJWT(account: "myorg-acct", user: "jane.doe", key: key, now: now)
         let claims = try Self.decodeSegment(token.split(separator: ".")[1])
-        #expect(claims == .object([
-            ("iss", .string("MYORG-ACCT.JANE.DOE.SHA256:" + fingerprint)), ("sub", .string("MYORG-ACCT.JANE.DOE")),
-            ("iat", .int(1_700_000_000)), ("exp", .int(1_700_003_600)),
-        ]))
+        #expect(
+            claims
+                == .object([
+                    ("iss", .string("MYORG-ACCT.JANE.DOE.SHA256:" + fingerprint)), ("sub", .string("MYORG-ACCT.JANE.DOE")),
+                    ("iat", .int(1_700_000_000)), ("exp", .int(1_700_003_600)),
+                ]))
         #expect(try Self.opensslVerifies(token, publicPath: pair.publicPath))
     }
 

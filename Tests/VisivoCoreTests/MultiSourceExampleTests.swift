@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// examples/multi-source, built against the tests' MariaDB and PostgreSQL servers:
@@ -38,12 +39,18 @@ import Testing
             let (summary, reporter) = try build(dir, environment: env)
             #expect(summary.failed == 0, "\(summary.failures)")
             // SQL models run inside their traces' queries; the CSV and merge models are built.
-            #expect(reporter.names(with: .built) == ["targets", "revenue by region", "actual vs target", "revenue by segment",
-                                                     "orders per month", "customers per region"])
+            #expect(
+                reporter.names(with: .built) == [
+                    "targets", "revenue by region", "actual vs target", "revenue by segment",
+                    "orders per month", "customers per region",
+                ])
             // north: 120 + 180.50 + 75.25; south: 60 + 140 + 210; east: 95 + 130; west: 40.
-            #expect(readText(dir + "/target/actual vs target/data.json")
-                    == #"{"actual vs target":{"columns.region":["east","north","south","west"],"columns.actual":[225.0,375.75,410.0,40.0],"columns.target":[300,500,400,250]}}"#)
-            #expect(readText(dir + "/target/orders per month/data.json")
+            #expect(
+                readText(dir + "/target/actual vs target/data.json")
+                    == #"{"actual vs target":{"columns.region":["east","north","south","west"],"columns.actual":[225.0,375.75,410.0,40.0],"columns.target":[300,500,400,250]}}"#
+            )
+            #expect(
+                readText(dir + "/target/orders per month/data.json")
                     == #"{"orders per month":{"props.x":["2024-01","2024-02","2024-03"],"props.y":[3,3,3]}}"#)
 
             // Nothing changed: the second build queries nothing.

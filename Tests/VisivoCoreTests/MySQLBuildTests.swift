@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// Whole builds against the throwaway MariaDB server (`scripts/mariadb-test-server.sh start`).
@@ -42,32 +43,41 @@ import Testing
     @Test func valuesEndToEndAndWrongPassword() throws {
         try Self.withDatabase { database, admin in
             try My.exec(admin, "create table \(database).m (id int, region varchar(10), amount decimal(8,2), at datetime(1), ok tinyint(1))")
-            try My.exec(admin, "insert into \(database).m values (1, 'north', 10.50, '2024-01-03 08:00:00', 1), (2, 'north', null, null, 0), (3, null, 1.00, null, null), (4, 'süd', 2.25, '2024-02-01 00:00:00.5', 1)")
+            try My.exec(
+                admin,
+                "insert into \(database).m values (1, 'north', 10.50, '2024-01-03 08:00:00', 1), (2, 'north', null, null, 0), (3, null, 1.00, null, null), (4, 'süd', 2.25, '2024-02-01 00:00:00.5', 1)"
+            )
             try withTemporaryDirectory { dir in
-                try write(["project.visivo.yml": """
-                    name: mysql values
-                    sources:
-                    \(Self.sourceYAML(name: "shop", database: database))
-                    models:
-                      - name: m
-                        source: ref(shop)
-                        sql: select * from m
-                    traces:
-                      - name: by region
-                        model: ref(m)
-                        cohort_on: region
-                        props:
-                          type: bar
-                          x: query(id)
-                          y: query(amount)
-                          text: query(at)
-                          customdata: query(ok)
-                        order_by:
-                          - query(id asc)
-                    """], in: dir)
+                try write(
+                    [
+                        "project.visivo.yml": """
+                        name: mysql values
+                        sources:
+                        \(Self.sourceYAML(name: "shop", database: database))
+                        models:
+                          - name: m
+                            source: ref(shop)
+                            sql: select * from m
+                        traces:
+                          - name: by region
+                            model: ref(m)
+                            cohort_on: region
+                            props:
+                              type: bar
+                              x: query(id)
+                              y: query(amount)
+                              text: query(at)
+                              customdata: query(ok)
+                            order_by:
+                              - query(id asc)
+                        """
+                    ], in: dir)
                 let (summary, _) = try build(dir, environment: Self.environment())
                 #expect(summary.failed == 0, "\(summary.failures)")
-                #expect(PGB.dataJSON(dir, "by region") == #"{"north":{"props.customdata":[1,0],"props.text":["2024-01-03T08:00:00",null],"props.x":[1,2],"props.y":[10.50,null]},"süd":{"props.customdata":[1],"props.text":["2024-02-01T00:00:00.5"],"props.x":[4],"props.y":[2.25]}}"#)
+                #expect(
+                    PGB.dataJSON(dir, "by region")
+                        == #"{"north":{"props.customdata":[1,0],"props.text":["2024-01-03T08:00:00",null],"props.x":[1,2],"props.y":[10.50,null]},"süd":{"props.customdata":[1],"props.text":["2024-02-01T00:00:00.5"],"props.x":[4],"props.y":[2.25]}}"#
+                )
 
                 // A wrong password fails the trace with the server's message, never the password.
                 let secret = "Nope-\(UUID().uuidString.prefix(6))"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// The trace_features and sqlite_basic conformance cases with their data in MariaDB instead
@@ -42,8 +43,9 @@ import Testing
         // And amounts are money: DECIMAL, as a MySQL schema would have them. As DOUBLE,
         // round(99.99 * 1.5, 2) is 149.98 in MariaDB (the double just below 149.985) but
         // 149.99 in SQLite, whose round() works on the decimal text.
-        try run("sqlite_basic",
-                rewrite: [("substr(sold_on, 1, 7) || ' / ' || city", "concat(substr(sold_on, 1, 7), ' / ', city)")],
-                columnTypes: [("amount  REAL", "amount  DECIMAL(10,2)")])
+        try run(
+            "sqlite_basic",
+            rewrite: [("substr(sold_on, 1, 7) || ' / ' || city", "concat(substr(sold_on, 1, 7), ' / ', city)")],
+            columnTypes: [("amount  REAL", "amount  DECIMAL(10,2)")])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// These tests need the throwaway MariaDB server: `scripts/mariadb-test-server.sh start`
@@ -13,8 +14,9 @@ import Testing
 
     static func source(database: String? = nil, password: String? = nil) -> Source {
         let s = Settings.current
-        var source = Source(name: "mysql_test", type: .mysql, database: database ?? s.database,
-                            location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
+        var source = Source(
+            name: "mysql_test", type: .mysql, database: database ?? s.database,
+            location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
         source.host = s.host
         source.port = s.port
         source.username = s.user
@@ -52,7 +54,9 @@ import Testing
     @Test func everyValueTypeIncludingNulls() throws {
         let c = try Self.connect()
         let t = Self.uniqueName()
-        try Self.exec(c, """
+        try Self.exec(
+            c,
+            """
             create table \(t) (
               id int primary key, ti tinyint, flag tinyint(1), si smallint, mi mediumint, i int,
               bi bigint, ubi bigint unsigned, yr year, f float, d double, dec1 decimal(10,2),
@@ -62,7 +66,9 @@ import Testing
             )
             """)
         defer { try? Self.exec(c, "drop table \(t)") }
-        try Self.exec(c, """
+        try Self.exec(
+            c,
+            """
             insert into \(t) values (1, -128, 1, -32768, 8388607, -2147483648,
               -9223372036854775808, 18446744073709551615, 2024, 1.5, 0.1, 1.50,
               1234567890123456789012345678.0123456789, b'1000000001', '2024-01-03', '08:15:00',
@@ -71,8 +77,11 @@ import Testing
             """)
         try Self.exec(c, "insert into \(t) (id) values (2)")
         let r = try Self.query(c, "select * from \(t) order by id")
-        #expect(r.names == ["id", "ti", "flag", "si", "mi", "i", "bi", "ubi", "yr", "f", "d", "dec1", "dec2", "bits",
-                            "dt", "tm", "dtm", "dtm3", "ts", "vc", "tx", "js", "en", "st", "bl", "vb"])
+        #expect(
+            r.names == [
+                "id", "ti", "flag", "si", "mi", "i", "bi", "ubi", "yr", "f", "d", "dec1", "dec2", "bits",
+                "dt", "tm", "dtm", "dtm3", "ts", "vc", "tx", "js", "en", "st", "bl", "vb",
+            ])
         #expect(r.rows.count == 2)
         let expected: [JSONValue] = [
             .number("1"), .number("-128"), .number("1"), .number("-32768"), .number("8388607"), .number("-2147483648"),
@@ -116,7 +125,9 @@ import Testing
     @Test func timestampsAreUTCWhateverTheSessionWasGiven() throws {
         let c = try Self.connect()
         // A TIMESTAMP is an instant: written at +05:00, it reads back in UTC.
-        let r = try Self.query(c, """
+        let r = try Self.query(
+            c,
+            """
             select convert_tz('2024-01-03 13:15:00', '+05:00', '+00:00') as naive,
                    cast('2024-06-30 23:59:59.5' as datetime(1)) as frac,
                    @@session.time_zone as tz

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import VisivoCore
 
 /// End-to-end builds of YAML projects against the throwaway PostgreSQL server
@@ -15,8 +16,10 @@ import Testing
     // MARK: - Helpers
 
     /// A `sources:` entry for the test server; the password comes through `env_var`.
-    static func sourceYAML(name: String, database: String? = nil, port: Int? = nil,
-                           schema: String? = nil, poolSize: Int? = nil) -> String {
+    static func sourceYAML(
+        name: String, database: String? = nil, port: Int? = nil,
+        schema: String? = nil, poolSize: Int? = nil
+    ) -> String {
         let s = PG.Settings.current
         var yaml = """
               - name: \(name)
@@ -109,13 +112,17 @@ import Testing
     @Test func everyValueTypeEndToEnd() throws {
         let setup = try PG.connect()
         try PG.withSchema(setup) { schema in
-            try PG.exec(setup, """
+            try PG.exec(
+                setup,
+                """
                 create table \(schema).vals (
                     id int primary key, i int, b bigint, n numeric(10,2), f double precision,
                     bo boolean, d date, ts timestamp, tz timestamptz, t text
                 )
                 """)
-            try PG.exec(setup, """
+            try PG.exec(
+                setup,
+                """
                 insert into \(schema).vals values
                   (1, 42, 9007199254740993, 1.50, 0.1, true, '2024-01-03', '2024-01-03 08:15:00',
                    '2024-01-03 10:15:00+02', 'héllo wörld — 日本語 🎉 "q" \\ back'),
@@ -136,9 +143,11 @@ import Testing
                 traces:
 
                 """
-            let columns = [("pg_int", "i"), ("pg_bigint", "b"), ("pg_numeric", "n"), ("pg_double", "f"),
-                           ("pg_bool", "bo"), ("pg_date", "d"), ("pg_timestamp", "ts"),
-                           ("pg_timestamptz", "tz"), ("pg_text", "t"), ("pg_all_null", "null::int")]
+            let columns = [
+                ("pg_int", "i"), ("pg_bigint", "b"), ("pg_numeric", "n"), ("pg_double", "f"),
+                ("pg_bool", "bo"), ("pg_date", "d"), ("pg_timestamp", "ts"),
+                ("pg_timestamptz", "tz"), ("pg_text", "t"), ("pg_all_null", "null::int"),
+            ]
             for (name, column) in columns { yaml += Self.traceYAML(name, model: "vals", y: column) }
             yaml += """
                   - name: pg_cohort_bool
@@ -181,8 +190,9 @@ import Testing
                         #expect(throws: Never.self) { _ = try JSONParser.parse(Array(text.utf8)) }
                     }
                 }
-                #expect(reporter.message(of: "pg_cohort_bool")?.contains("dropped 1 row whose cohort_on is NULL") == true,
-                        "\(reporter.message(of: "pg_cohort_bool") ?? "no message")")
+                #expect(
+                    reporter.message(of: "pg_cohort_bool")?.contains("dropped 1 row whose cohort_on is NULL") == true,
+                    "\(reporter.message(of: "pg_cohort_bool") ?? "no message")")
                 // The password never reaches project.json.
                 let projectJSON = readText(dir + "/target/project.json") ?? ""
                 #expect(!projectJSON.isEmpty)
@@ -285,7 +295,8 @@ import Testing
             #expect(files.contains { $0.contains("/.visivo/") })
             for f in files {
                 let bytes = [UInt8](FileManager.default.contents(atPath: f) ?? Data())
-                let leaks = bytes.count >= needle.count
+                let leaks =
+                    bytes.count >= needle.count
                     && (0...(bytes.count - needle.count)).contains { bytes[$0..<$0 + needle.count].elementsEqual(needle) }
                 #expect(!leaks, "the wrong password is in \(f)")
             }
@@ -317,8 +328,10 @@ import Testing
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-pg-stop-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let closeAndRun = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done; cd "$1" && shift && exec "$@""#
-        let arguments = ["/bin/bash", "-c", closeAndRun, "bash", repositoryRoot,
-                         repositoryRoot + "/scripts/pg-test-server.sh", command]
+        let arguments = [
+            "/bin/bash", "-c", closeAndRun, "bash", repositoryRoot,
+            repositoryRoot + "/scripts/pg-test-server.sh", command,
+        ]
         var env = ProcessInfo.processInfo.environment
         env["VISIVO_PG_PORT"] = String(stopPort)
         env["VISIVO_PG_DATA"] = stopData
@@ -422,8 +435,9 @@ import Testing
             if let e = stopError.value { Issue.record("stopping the server failed: \(e)") }
             let (summary, reporter) = try outcome.get()
 
-            print("PostgreSQLBuildTests: server stopped mid-build: built \(summary.built), failed \(summary.failed) in \(elapsed); "
-                  + "first failure: \(summary.failures.first ?? "none")")
+            print(
+                "PostgreSQLBuildTests: server stopped mid-build: built \(summary.built), failed \(summary.failed) in \(elapsed); "
+                    + "first failure: \(summary.failures.first ?? "none")")
             #expect(elapsed < .seconds(30), "build took \(elapsed)")
             #expect(summary.failed > 0)
             #expect(!summary.succeeded)
@@ -486,7 +500,9 @@ import Testing
         try PG.withSchema(setup) { schema in
             // Each run of a trace's query leaves a row in `calls`.
             try PG.exec(setup, "create table \(schema).calls (trace text, at timestamptz default now())")
-            try PG.exec(setup, """
+            try PG.exec(
+                setup,
+                """
                 create function \(schema).logged(tname text, v int) returns int language sql volatile as $$
                     insert into \(schema).calls (trace) values (tname) returning v
                 $$

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// These tests need the throwaway server: `scripts/pg-test-server.sh start`
@@ -13,8 +14,9 @@ import Testing
 
     static func source(schema: String? = nil, password: String? = nil) -> Source {
         let s = Settings.current
-        var source = Source(name: "pg_test", type: .postgresql, database: s.database,
-                            location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
+        var source = Source(
+            name: "pg_test", type: .postgresql, database: s.database,
+            location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
         source.host = s.host
         source.port = s.port
         source.username = s.user
@@ -82,7 +84,9 @@ import Testing
     @Test func everyValueTypeIncludingNulls() throws {
         let conn = try Self.connect()
         try Self.withSchema(conn) { schema in
-            try Self.exec(conn, """
+            try Self.exec(
+                conn,
+                """
                 create table \(schema).vals (
                     id int primary key, i2 smallint, i4 integer, i8 bigint, o oid,
                     f4 real, f8 double precision, n numeric(10,2), nn numeric,
@@ -90,7 +94,9 @@ import Testing
                     t text, u uuid, j jsonb
                 )
                 """)
-            try Self.exec(conn, """
+            try Self.exec(
+                conn,
+                """
                 insert into \(schema).vals values
                   (1, 7, -42, 9007199254740993, 26,
                    1.1, 0.1, 1.50, 'NaN',
@@ -102,58 +108,83 @@ import Testing
                 """)
             let r = try Self.query(conn, "select * from \(schema).vals order by id")
             #expect(r.columnCalls == 1)
-            #expect(r.names == ["id", "i2", "i4", "i8", "o", "f4", "f8", "n", "nn",
-                                "b", "d", "ts", "tsf", "tz", "t", "u", "j"])
+            #expect(
+                r.names == [
+                    "id", "i2", "i4", "i8", "o", "f4", "f8", "n", "nn",
+                    "b", "d", "ts", "tsf", "tz", "t", "u", "j",
+                ])
             #expect(r.rows.count == 2)
             guard r.rows.count == 2 else { return }
-            #expect(r.rows[0] == [
-                .number("1"), .number("7"), .number("-42"), .number("9007199254740993"), .number("26"),
-                .number("1.1"), .number("0.1"), .number("1.50"), .null,
-                .bool(true), .string("2024-01-03"), .string("2024-01-03T08:15:00"),
-                .string("2024-01-03T08:15:00.25"), .string("2024-01-03T08:15:00Z"),
-                .string("héllo wörld — 日本語 🎉 \"q\""),
-                .string("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), .string("{\"a\": 1}"),
-            ])
+            #expect(
+                r.rows[0] == [
+                    .number("1"), .number("7"), .number("-42"), .number("9007199254740993"), .number("26"),
+                    .number("1.1"), .number("0.1"), .number("1.50"), .null,
+                    .bool(true), .string("2024-01-03"), .string("2024-01-03T08:15:00"),
+                    .string("2024-01-03T08:15:00.25"), .string("2024-01-03T08:15:00Z"),
+                    .string("héllo wörld — 日本語 🎉 \"q\""),
+                    .string("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), .string("{\"a\": 1}"),
+                ])
             #expect(r.rows[1] == [.number("2")] + Array(repeating: JSONValue.null, count: 16))
         }
     }
 
     @Test func integersStayExact() throws {
         let conn = try Self.connect()
-        let r = try Self.query(conn, """
+        let r = try Self.query(
+            conn,
+            """
             select 9223372036854775807::bigint as big, (-9223372036854775807 - 1)::bigint as small,
                    9007199254740993::bigint as past53, 32767::smallint as s, 4294967295::oid as o
             """)
-        #expect(r.rows == [[.number("9223372036854775807"), .number("-9223372036854775808"),
-                            .number("9007199254740993"), .number("32767"), .number("4294967295")]])
+        #expect(
+            r.rows == [
+                [
+                    .number("9223372036854775807"), .number("-9223372036854775808"),
+                    .number("9007199254740993"), .number("32767"), .number("4294967295"),
+                ]
+            ])
     }
 
     @Test func floatsAndNumerics() throws {
         let conn = try Self.connect()
-        let r = try Self.query(conn, """
+        let r = try Self.query(
+            conn,
+            """
             select 1.50::numeric as n, 0.000::numeric as z, -12345678901234567890.123456789::numeric as big,
                    'NaN'::numeric as nnan, 1e20::float8 as f, 'NaN'::float8 as fnan,
                    'Infinity'::float8 as finf, '-Infinity'::float4 as fninf, 0.1::float4 as f4,
                    3::float8 as three, (1/3.0)::float8 as third
             """)
-        #expect(r.rows == [[.number("1.50"), .number("0.000"), .number("-12345678901234567890.123456789"),
-                            .null, .number("1e+20"), .null,
-                            .null, .null, .number("0.1"),
-                            .number("3.0"), .number("0.3333333333333333")]])
+        #expect(
+            r.rows == [
+                [
+                    .number("1.50"), .number("0.000"), .number("-12345678901234567890.123456789"),
+                    .null, .number("1e+20"), .null,
+                    .null, .null, .number("0.1"),
+                    .number("3.0"), .number("0.3333333333333333"),
+                ]
+            ])
     }
 
     @Test func booleansDatesAndTimestamps() throws {
         let conn = try Self.connect()
-        let r = try Self.query(conn, """
+        let r = try Self.query(
+            conn,
+            """
             select true as t, false as f, date '1999-12-31' as d,
                    timestamp '2024-01-03 08:15:00' as ts, timestamp '2024-01-03 08:15:00.123456' as tsf,
                    timestamptz '2024-01-03 08:15:00-05:30' as tz, timestamptz '2024-07-01 00:00:00.5+00' as tzf,
                    'infinity'::timestamp as inf
             """)
-        #expect(r.rows == [[.bool(true), .bool(false), .string("1999-12-31"),
-                            .string("2024-01-03T08:15:00"), .string("2024-01-03T08:15:00.123456"),
-                            .string("2024-01-03T13:45:00Z"), .string("2024-07-01T00:00:00.5Z"),
-                            .string("infinity")]])
+        #expect(
+            r.rows == [
+                [
+                    .bool(true), .bool(false), .string("1999-12-31"),
+                    .string("2024-01-03T08:15:00"), .string("2024-01-03T08:15:00.123456"),
+                    .string("2024-01-03T13:45:00Z"), .string("2024-07-01T00:00:00.5Z"),
+                    .string("infinity"),
+                ]
+            ])
     }
 
     @Test func unicodeText() throws {
@@ -251,14 +282,17 @@ import Testing
             try Self.exec(setup, "insert into \(schema).only_here values (41), (42)")
             let conn = try Self.connect(schema: schema)
             #expect(try Self.query(conn, "select current_schema() as s").rows == [[.string(schema)]])
-            #expect(try Self.query(conn, "select x from only_here order by x").rows
-                        == [[.number("41")], [.number("42")]])
+            #expect(
+                try Self.query(conn, "select x from only_here order by x").rows
+                    == [[.number("41")], [.number("42")]])
         }
     }
 
     @Test func sessionSettings() throws {
         let conn = try Self.connect()
-        let r = try Self.query(conn, """
+        let r = try Self.query(
+            conn,
+            """
             select current_setting('TimeZone') as tz, current_setting('DateStyle') as ds,
                    current_setting('application_name') as app
             """)
@@ -305,7 +339,8 @@ import Testing
         #expect(throws: SinkFailure()) {
             // Wide rows, so the server flushes each one at once (it buffers ~8 kB);
             // without the cancel this would run for 100 s.
-            try conn.run("""
+            try conn.run(
+                """
                 select g, repeat('x', 10000) as pad, pg_sleep(case when g > 3 then 0.05 else 0 end)
                 from generate_series(1, 2000) g
                 """, into: &sink)

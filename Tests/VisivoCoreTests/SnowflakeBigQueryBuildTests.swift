@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import VisivoCore
 
 /// End-to-end builds of a YAML project with a Snowflake and a BigQuery source, pointed at
@@ -17,8 +18,9 @@ import Testing
         let sf = try SnowflakeConnectionTests.server()
         let bq = try BigQueryConnectionTests.server(key: key)
         let credentials = Data(BigQueryConnectionTests.keyJSON(key, tokenURI: bq.baseURL + "/token").utf8).base64EncodedString()
-        return Servers(snowflake: sf, bigquery: bq,
-                       environment: ["SF_PASSWORD": SnowflakeConnectionTests.password, "BQ_CREDENTIALS": credentials])
+        return Servers(
+            snowflake: sf, bigquery: bq,
+            environment: ["SF_PASSWORD": SnowflakeConnectionTests.password, "BQ_CREDENTIALS": credentials])
     }
 
     static func project(_ s: Servers, traces: String) -> String {
@@ -71,7 +73,8 @@ import Testing
         let s = try Self.servers()
         // Every Snowflake session token expires after one query: renewed mid-build.
         try s.snowflake.configure(.object([("session_query_limit", .int(1))]))
-        let traces = Self.trace("sf_amounts", source: "sf", y: "sum(amount)")
+        let traces =
+            Self.trace("sf_amounts", source: "sf", y: "sum(amount)")
             + Self.trace("sf_counts", source: "sf", y: "count(*)")
             + Self.trace("sf_max", source: "sf", y: "max(qty)")
             + Self.trace("bq_qty", source: "bq", y: "sum(qty)")
@@ -112,7 +115,8 @@ import Testing
 
     @Test func failuresNameTheSourceAndCode() throws {
         let s = try Self.servers()
-        let traces = Self.trace("sf_bad", source: "sf", y: "sum(amount)", sql: "select * from nope")
+        let traces =
+            Self.trace("sf_bad", source: "sf", y: "sum(amount)", sql: "select * from nope")
             + Self.trace("bq_bad", source: "bq", y: "sum(amount)", sql: "select * from nope")
         try withTemporaryDirectory { dir in
             try write(["project.visivo.yml": Self.project(s, traces: traces)], in: dir)
@@ -128,7 +132,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func ctrlCCancelsRunningCloudQueries() throws {
         let s = try Self.servers()
-        let traces = Self.trace("sf_slow", source: "sf", y: "sum(amount)", sql: "select *, system$wait(30) as w from orders")
+        let traces =
+            Self.trace("sf_slow", source: "sf", y: "sum(amount)", sql: "select *, system$wait(30) as w from orders")
             + Self.trace("bq_slow", source: "bq", y: "sum(amount)", sql: "/* wait:30 */ select * from orders")
         try withTemporaryDirectory { dir in
             try write(["project.visivo.yml": Self.project(s, traces: traces)], in: dir)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// The Snowflake connector against Tests/Fixtures/cloud/fake_snowflake.py, a local server
@@ -16,8 +17,9 @@ import Testing
     }
 
     static func source(password: String? = Self.password, keyPath: String? = nil, passphrase: String? = nil) -> Source {
-        var s = Source(name: "sf_test", type: .snowflake, database: "TESTDB",
-                       location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
+        var s = Source(
+            name: "sf_test", type: .snowflake, database: "TESTDB",
+            location: SourceLocation(file: "test.visivo.yml", line: 1, column: 1))
         s.account = "testacct"
         s.username = "visivo"
         s.password = password
@@ -30,8 +32,9 @@ import Testing
     }
 
     static func connect(_ server: FakeCloudServer, _ source: Source = source()) throws -> SnowflakeConnection {
-        try SnowflakeConnection(source: source, projectDirectory: "/", environment: [SnowflakeSettings.urlVariable: server.baseURL],
-                                retry: quickRetry)
+        try SnowflakeConnection(
+            source: source, projectDirectory: "/", environment: [SnowflakeSettings.urlVariable: server.baseURL],
+            retry: quickRetry)
     }
 
     static func query(_ conn: SnowflakeConnection, _ sql: String) throws -> Sink {
@@ -49,12 +52,18 @@ import Testing
         let conn = try Self.connect(server)
         let r = try Self.query(conn, "select region, sum(amount) as total, count(*) as n from orders group by region order by region")
         #expect(r.names == ["region", "total", "n"])
-        #expect(r.rows == [[.string("east"), .number("15.5"), .number("2")],
-                           [.string("north"), .number("7.75"), .number("1")],
-                           [.string("west"), .number("20.25"), .number("1")]])
+        #expect(
+            r.rows == [
+                [.string("east"), .number("15.5"), .number("2")],
+                [.string("north"), .number("7.75"), .number("1")],
+                [.string("west"), .number("20.25"), .number("1")],
+            ])
         #expect(try server.log("login_methods") == [.string("password")])
-        #expect(try server.log("login_params") == [try Self.json(
-            #"{"warehouse":"TEST_WH","databaseName":"TESTDB","schemaName":"PUBLIC","roleName":"ANALYST"}"#)])
+        #expect(
+            try server.log("login_params") == [
+                try Self.json(
+                    #"{"warehouse":"TEST_WH","databaseName":"TESTDB","schemaName":"PUBLIC","roleName":"ANALYST"}"#)
+            ])
         #expect(try server.log("login_session_parameters").first?["PYTHON_CONNECTOR_QUERY_RESULT_FORMAT"] == .string("JSON"))
         // Statements keep one session and increasing sequence ids.
         _ = try Self.query(conn, "select 1 as one")
@@ -118,20 +127,22 @@ import Testing
         #expect(r.names == ["ID", "AMOUNT", "BIG", "F", "T", "B", "D", "TM", "NTZ", "NTZ_MS", "LTZ", "TZ", "V", "O", "A", "BIN"])
         #expect(r.rows.count == 3)
         guard r.rows.count == 3 else { return }
-        #expect(r.rows[0] == [
-            .number("1"), .number("1.50"), .number("99999999999999999999999999999999999999"), .number("0.1"),
-            .string("héllo wörld \"q\" 日本"), .bool(true), .string("2024-01-03"), .string("08:15:00"),
-            .string("2024-01-03T08:15:00"), .string("2024-01-03T08:15:00.25"), .string("2024-01-03T08:15:00.123456789Z"),
-            .string("2024-01-03T06:15:00Z"), try Self.json(#"{"a":1,"b":[1.50,"x"]}"#), try Self.json(#"{"k":null}"#),
-            try Self.json("[1,2]"), .string("48656C6C6F"),
-        ])
+        #expect(
+            r.rows[0] == [
+                .number("1"), .number("1.50"), .number("99999999999999999999999999999999999999"), .number("0.1"),
+                .string("héllo wörld \"q\" 日本"), .bool(true), .string("2024-01-03"), .string("08:15:00"),
+                .string("2024-01-03T08:15:00"), .string("2024-01-03T08:15:00.25"), .string("2024-01-03T08:15:00.123456789Z"),
+                .string("2024-01-03T06:15:00Z"), try Self.json(#"{"a":1,"b":[1.50,"x"]}"#), try Self.json(#"{"k":null}"#),
+                try Self.json("[1,2]"), .string("48656C6C6F"),
+            ])
         #expect(r.rows[1] == [.number("2")] + Array(repeating: JSONValue.null, count: 15))
-        #expect(r.rows[2] == [
-            .number("3"), .number("-0.25"), .number("-12"), .number("1e+20"), .string(""), .bool(false),
-            .string("1969-12-31"), .string("00:00:00"), .string("1969-12-31T23:59:58.5"), .string("1970-01-01T00:00:00"),
-            .string("1970-01-01T00:00:00Z"), .string("1970-01-01T00:00:00Z"), .string("just a string"),
-            .object([JSONMember]()), .array([]), .string(""),
-        ])
+        #expect(
+            r.rows[2] == [
+                .number("3"), .number("-0.25"), .number("-12"), .number("1e+20"), .string(""), .bool(false),
+                .string("1969-12-31"), .string("00:00:00"), .string("1969-12-31T23:59:58.5"), .string("1970-01-01T00:00:00"),
+                .string("1970-01-01T00:00:00Z"), .string("1970-01-01T00:00:00Z"), .string("just a string"),
+                .object([JSONMember]()), .array([]), .string(""),
+            ])
     }
 
     @Test func resultInChunksWithChunkHeaders() throws {
@@ -152,10 +163,12 @@ import Testing
     @Test func expiredChunkURLReportsStorageError() throws {
         let server = try Self.server()
         let conn = try Self.connect(server)
-        try server.fault("/chunks/", status: 403, body: """
-            <?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message>\
-            <X-Amz-Expires>21600</X-Amz-Expires><RequestId>R1</RequestId><HostId>host-id-sig</HostId></Error>
-            """)
+        try server.fault(
+            "/chunks/", status: 403,
+            body: """
+                <?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message>\
+                <X-Amz-Expires>21600</X-Amz-Expires><RequestId>R1</RequestId><HostId>host-id-sig</HostId></Error>
+                """)
         var sink = Sink()
         let error = #expect(throws: ConnectorError.self) { try conn.run("select * from visivo_many", into: &sink) }
         #expect(error?.message == "downloading a result chunk failed: HTTP 403")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VisivoCore
 
 @Suite struct TemplateTests {
@@ -38,7 +39,10 @@ import Testing
     }
 
     @Test func unknownExpressionIsAnError() {
-        #expect(render("a: {{ foo }}").1 == ["f.yml:1:4: error: unsupported template expression '{{ foo }}' (only env_var('NAME') and env_var('NAME', 'default') are supported)"])
+        #expect(
+            render("a: {{ foo }}").1 == [
+                "f.yml:1:4: error: unsupported template expression '{{ foo }}' (only env_var('NAME') and env_var('NAME', 'default') are supported)"
+            ])
     }
 
     @Test func dotEnvFile() throws {
@@ -48,7 +52,11 @@ import Testing
 
     @Test func environmentWinsOverDotEnv() throws {
         try withTemporaryDirectory { dir in
-            try write([".env": "DB=from-dotenv\nONLY=dotenv\n", "project.visivo.yml": "sources:\n  - {name: \"{{ env_var('ONLY') }}\", type: sqlite, database: \"{{ env_var('DB') }}\"}\n"], in: dir)
+            try write(
+                [
+                    ".env": "DB=from-dotenv\nONLY=dotenv\n",
+                    "project.visivo.yml": "sources:\n  - {name: \"{{ env_var('ONLY') }}\", type: sqlite, database: \"{{ env_var('DB') }}\"}\n",
+                ], in: dir)
             let p = try load(dir, environment: ["DB": "from-env"])
             #expect(p.sources.first?.database == "from-env")
             #expect(p.sources.first?.name == "dotenv")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// A throwaway database server the tests use, started by its script (see `make test`).
@@ -64,8 +65,10 @@ struct TestServerUnavailable<Kind: TestServerKind>: Error, CustomStringConvertib
 /// 0.2 s (`sleepSQL(n)` returns `n` as `x` and 0.2 as `s`), on a source with
 /// `connection_pool_size: 4`, built with 8 threads. It takes about 1 s, and `countSessions`
 /// (polled every 20 ms from another thread) never sees more than 4 build sessions.
-func checkPoolLimit(label: String, sourceYAML: String, sourceName: String, environment: [String: String],
-                    sleepSQL: (Int) -> String, countSessions: @escaping @Sendable () throws -> Int?) throws {
+func checkPoolLimit(
+    label: String, sourceYAML: String, sourceName: String, environment: [String: String],
+    sleepSQL: (Int) -> String, countSessions: @escaping @Sendable () throws -> Int?
+) throws {
     var yaml = """
         name: pool check
         sources:
@@ -119,8 +122,9 @@ func checkPoolLimit(label: String, sourceYAML: String, sourceName: String, envir
         let wall = Double(summary.wallTime.components.seconds) + Double(summary.wallTime.components.attoseconds) / 1e18
         let seen = samples.value
         let maxSeen = seen.max() ?? 0
-        print("\(label): 20 traces sleeping 0.2 s, pool 4, threads 8: wall \(String(format: "%.3f", wall)) s, "
-              + "\(seen.count) samples, max \(maxSeen) sessions")
+        print(
+            "\(label): 20 traces sleeping 0.2 s, pool 4, threads 8: wall \(String(format: "%.3f", wall)) s, "
+                + "\(seen.count) samples, max \(maxSeen) sessions")
         if let e = pollError.value { Issue.record("the monitor query failed: \(e)") }
         #expect(wall >= 0.8, "wall time \(wall) s: more than 4 queries ran at once?")
         #expect(wall < 3.0, "wall time \(wall) s: queries did not run concurrently")

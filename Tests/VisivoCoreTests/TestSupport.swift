@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 @testable import VisivoCore
 
 /// A fresh temporary folder for one test, deleted afterwards.
@@ -58,7 +59,9 @@ final class RecordingReporter: BuildReporter {
 
 /// Builds the project in `dir` through the library, as `visivo build` does.
 @discardableResult
-func build(_ dir: String, threads: Int = 4, refresh: Bool = false, select: [String] = [], cacheDirectory: String? = nil, environment: [String: String] = [:]) throws -> (BuildSummary, RecordingReporter) {
+func build(_ dir: String, threads: Int = 4, refresh: Bool = false, select: [String] = [], cacheDirectory: String? = nil, environment: [String: String] = [:])
+    throws -> (BuildSummary, RecordingReporter)
+{
     let project = try load(dir, environment: environment)
     let compiled = CompiledProject(project)
     var options = BuildOptions(projectDirectory: project.directory)

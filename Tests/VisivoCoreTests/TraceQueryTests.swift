@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VisivoCore
 
 /// The compiled SQL of every conformance trace must be the reference's statement,
@@ -15,8 +16,12 @@ import Testing
 
     /// Sorts the GROUP BY items, which the reference emits in random order.
     static func normalise(_ sql: String) -> String {
-        guard let start = sql.range(of: "    GROUP BY\n"), let end = sql.range(of: "\n    \"cohort_on\"", range: start.upperBound..<sql.endIndex) else { return sql }
-        let items = sql[start.upperBound..<end.lowerBound].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ",")).trimmingCharacters(in: .whitespaces) }
+        guard let start = sql.range(of: "    GROUP BY\n"), let end = sql.range(of: "\n    \"cohort_on\"", range: start.upperBound..<sql.endIndex) else {
+            return sql
+        }
+        let items = sql[start.upperBound..<end.lowerBound].split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ",")).trimmingCharacters(in: .whitespaces)
+        }
         return String(sql[..<start.upperBound]) + items.sorted().joined(separator: "|") + String(sql[end.lowerBound...])
     }
 
@@ -46,13 +51,16 @@ import Testing
         try withTemporaryDirectory { dir in
             // A Snowflake source must say how to log in, even when nothing connects.
             let login = dialect == .snowflake ? ", account: a, username: u, password: p" : ""
-            try write(["project.visivo.yml": """
-                sources: [{name: db, type: \(dialect.rawValue), database: x\(login)}]
-                defaults: {source_name: db}
-                models: [{name: m, sql: select * from t}]
-                traces:
-                \(trace)
-                """], in: dir)
+            try write(
+                [
+                    "project.visivo.yml": """
+                    sources: [{name: db, type: \(dialect.rawValue), database: x\(login)}]
+                    defaults: {source_name: db}
+                    models: [{name: m, sql: select * from t}]
+                    traces:
+                    \(trace)
+                    """
+                ], in: dir)
             let c = CompiledProject(try load(dir))
             return c.queries.values.first!
         }
@@ -64,7 +72,8 @@ import Testing
     }
 
     @Test func groupByIsDeterministicAndSkipsAggregatesAndLiterals() throws {
-        let q = try compile("  - {name: t, model: ref(m), cohort_on: \"'x'\", props: {y: query(sum(v)), x: query(b), z: query(a), w: query(42)}, order_by: ['query(c desc)']}")
+        let q = try compile(
+            "  - {name: t, model: ref(m), cohort_on: \"'x'\", props: {y: query(sum(v)), x: query(b), z: query(a), w: query(42)}, order_by: ['query(c desc)']}")
         // Select-item order (props sorted by key: w, x, y, z), then order_by, then cohort_on.
         #expect(q.sql.contains("    GROUP BY\n        b  , \n        a  , \n        c ,\n    \"cohort_on\""))
     }
@@ -79,7 +88,9 @@ import Testing
     }
 
     @Test func columnRefsInOrderByAndFilters() throws {
-        let q = try compile("  - {name: t, model: ref(m), columns: {total: sum(v), flag: a > 1}, props: {x: column(total)}, order_by: ['column(total) desc'], filters: ['column(flag)']}")
+        let q = try compile(
+            "  - {name: t, model: ref(m), columns: {total: sum(v), flag: a > 1}, props: {x: column(total)}, order_by: ['column(total) desc'], filters: ['column(flag)']}"
+        )
         #expect(q.sql.contains("    ORDER BY\n        sum(v) desc"))
         #expect(q.sql.contains("    WHERE\n        a > 1"))
         let inside = try compile("  - {name: t, model: ref(m), columns: {total: sum(v)}, props: {x: query(a)}, filters: ['query(column(total) > 2)']}")
@@ -87,7 +98,10 @@ import Testing
     }
 
     @Test func unknownColumnInsideAFilterIsReported() throws {
-        let d = try diagnostics(["project.visivo.yml": "sources: [{name: db, type: sqlite, database: x}]\ndefaults: {source_name: db}\nmodels: [{name: m, sql: select 1}]\ntraces:\n  - name: t\n    model: ref(m)\n    filters: ['query(column(nope) > 1)']\n"])
+        let d = try diagnostics([
+            "project.visivo.yml":
+                "sources: [{name: db, type: sqlite, database: x}]\ndefaults: {source_name: db}\nmodels: [{name: m, sql: select 1}]\ntraces:\n  - name: t\n    model: ref(m)\n    filters: ['query(column(nope) > 1)']\n"
+        ])
         #expect(d == ["project.visivo.yml:7:15: error: column(nope) in filters of trace 't' names no entry of its 'columns'"])
     }
 

@@ -29,7 +29,8 @@ func saveByRename(_ text: String, to path: String) throws {
 /// A small SQLite project: two traces that work (one with cohorts) and one whose SQL fails.
 func sampleProject(in dir: String) throws {
     let db = try SQLiteDatabase(path: dir + "/shop.db", label: "test", writable: true)
-    try db.execute("""
+    try db.execute(
+        """
         create table orders (day text, region text, amount real);
         insert into orders values ('2024-01-01', 'east', 10), ('2024-01-02', 'east', 20), ('2024-01-01', 'west', 5);
         """)

@@ -76,7 +76,9 @@ public final class BuildEngine: Sendable {
         let nodes = nodesToBuild()
         let total = nodes.count
         reporter.started(total: total)
-        let run = BuildRun(scheduler: Scheduler(needs: graph.needs, dependents: graph.dependents, resource: resource, limits: limits, threads: options.threads, nodes: nodes), graph: graph, reporter: reporter, total: total)
+        let run = BuildRun(
+            scheduler: Scheduler(needs: graph.needs, dependents: graph.dependents, resource: resource, limits: limits, threads: options.threads, nodes: nodes),
+            graph: graph, reporter: reporter, total: total)
         run.settleInPlace(order: graph.nodes.indices.filter(nodes.contains)) { self.work.processIfInPlace($0) }
         let workers = max(1, min(options.threads, total))
         let group = DispatchGroup()
@@ -103,7 +105,8 @@ public final class BuildEngine: Sendable {
         }
         work.saveState()
         if summary.succeeded, options.selection == nil, !options.refreshAll, options.refreshSources.isEmpty,
-           compiled.project.sources.allSatisfy({ $0.freshness == nil }), !compiled.project.contentHash.isEmpty {
+            compiled.project.sources.allSatisfy({ $0.freshness == nil }), !compiled.project.contentHash.isEmpty
+        {
             try? work.snapshot(reused: summary.built + summary.reused, checked: summary.checked)?.save(to: snapshotPath)
         }
         summary.wallTime = ContinuousClock.now - started
@@ -118,8 +121,9 @@ extension BuildEngine {
     public static func upToDate(loader: ProjectLoader, options: BuildOptions) -> BuildSummary? {
         let started = ContinuousClock.now
         guard options.selection == nil, !options.refreshAll, options.refreshSources.isEmpty,
-              let snapshot = NoOpSnapshot.load(from: NoOpSnapshot.path(stateDirectory: options.stateDirectory)),
-              snapshot.stillHolds(loader: loader, outputDirectory: options.outputDirectory) else { return nil }
+            let snapshot = NoOpSnapshot.load(from: NoOpSnapshot.path(stateDirectory: options.stateDirectory)),
+            snapshot.stillHolds(loader: loader, outputDirectory: options.outputDirectory)
+        else { return nil }
         var summary = BuildSummary()
         summary.reused = snapshot.reused
         summary.checked = snapshot.checked
@@ -213,7 +217,10 @@ final class BuildRun: @unchecked Sendable {
         case .cancelled: summary.cancelled = true
         }
         if status == .failed, let message { summary.failures.append("\(graph.nodes[i].kind) '\(graph.nodes[i].name)': \(message)") }
-        reporter.finished(NodeEvent(name: graph.nodes[i].name, kind: graph.nodes[i].kind, status: status, duration: duration, rows: rows, message: message, done: done, total: total))
+        reporter.finished(
+            NodeEvent(
+                name: graph.nodes[i].name, kind: graph.nodes[i].kind, status: status, duration: duration, rows: rows, message: message, done: done, total: total
+            ))
     }
 }
 

@@ -14,7 +14,8 @@ public struct BuildState: Sendable, Equatable {
         /// Reads one record; nil when a field is missing or of the wrong type.
         init?(json: JSONValue) {
             guard case .string(let fp)? = json["fingerprint"], case .string(let status)? = json["status"],
-                  case .number(let d)? = json["durationMs"], let duration = Int(d) else { return nil }
+                case .number(let d)? = json["durationMs"], let duration = Int(d)
+            else { return nil }
             self.init(fingerprint: fp, status: status, durationMs: duration)
             switch json["rows"] {
             case .number(let n)?: guard let r = Int(n) else { return nil }; rows = r
@@ -83,8 +84,9 @@ public struct BuildState: Sendable, Equatable {
     /// the worst outcome is a full rebuild.
     public static func load(from path: String) -> BuildState {
         guard let data = FileManager.default.contents(atPath: path),
-              let json = try? JSONParser.parse([UInt8](data)),
-              case .object(let members)? = json["nodes"] else { return BuildState() }
+            let json = try? JSONParser.parse([UInt8](data)),
+            case .object(let members)? = json["nodes"]
+        else { return BuildState() }
         var nodes: [String: NodeRecord] = [:]
         nodes.reserveCapacity(members.count)
         for m in members {
@@ -147,7 +149,8 @@ enum ISODate {
             return v
         }
         guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), let hh = num(11..<13), let mm = num(14..<16), let ss = num(17..<19),
-              (1...12).contains(m), (1...31).contains(d), hh < 24, mm < 60, ss < 61 else { return nil }
+            (1...12).contains(m), (1...31).contains(d), hh < 24, mm < 60, ss < 61
+        else { return nil }
         let yy = m <= 2 ? y - 1 : y
         let era = (yy >= 0 ? yy : yy - 399) / 400
         let yoe = yy - era * 400

@@ -144,6 +144,7 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Writes the table into a new SQLite file at `path` (replacing it atomically).
     public func write(toSQLite path: String, table: String, label: String, scratch: String? = nil) throws {
-        try SQLiteDatabase.writeTable(rows, columns: zip(header, types).map { ($0, Self.sqliteType($1)) }, table: table, to: path, label: label, scratch: scratch)
+        try SQLiteDatabase.writeTable(
+            rows, columns: zip(header, types).map { ($0, Self.sqliteType($1)) }, table: table, to: path, label: label, scratch: scratch)
     }
 }

@@ -73,11 +73,14 @@ enum CachePack {
         init?(_ bytes: [UInt8]) {
             guard bytes.count >= indexHeaderSize + 32, bytes.starts(with: indexMagic) else { return nil }
             let (version, count) = bytes.withUnsafeBytes {
-                (UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
-                 Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self))))
+                (
+                    UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
+                    Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+                )
             }
             guard version == formatVersion, bytes.count == indexHeaderSize + count * entrySize + 32,
-                  SHA256.hash(data: bytes[..<(bytes.count - 32)]).elementsEqual(bytes[(bytes.count - 32)...]) else { return nil }
+                SHA256.hash(data: bytes[..<(bytes.count - 32)]).elementsEqual(bytes[(bytes.count - 32)...])
+            else { return nil }
             self.bytes = bytes
             self.count = count
         }
@@ -85,9 +88,10 @@ enum CachePack {
         func entry(at i: Int) -> Entry {
             let base = indexHeaderSize + i * entrySize
             return bytes.withUnsafeBytes { raw in
-                Entry(key: Array(raw[base..<(base + 32)]),
-                      offset: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 32, as: UInt64.self)),
-                      length: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 40, as: UInt64.self)))
+                Entry(
+                    key: Array(raw[base..<(base + 32)]),
+                    offset: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 32, as: UInt64.self)),
+                    length: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 40, as: UInt64.self)))
             }
         }
 
@@ -101,8 +105,10 @@ enum CachePack {
                         let base = indexHeaderSize + mid * entrySize
                         let c = memcmp(raw.baseAddress! + base, k.baseAddress!, 32)
                         if c == 0 {
-                            return (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 32, as: UInt64.self)),
-                                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 40, as: UInt64.self)))
+                            return (
+                                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 32, as: UInt64.self)),
+                                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 40, as: UInt64.self))
+                            )
                         }
                         if c < 0 { lo = mid + 1 } else { hi = mid }
                     }
@@ -139,7 +145,8 @@ enum CachePack {
     /// Reads `length` bytes at `offset`; nil on a failure or a short read.
     static func read(_ fd: Int32, offset: UInt64, length: UInt64) -> Data? {
         guard length <= UInt64(Int.max), case .success(let data) = FileDescriptorIO.read(fd, count: Int(length), at: offset),
-              data.count == Int(length) else { return nil }
+            data.count == Int(length)
+        else { return nil }
         return data
     }
 

@@ -130,7 +130,8 @@ public final class FileCache: CacheStore {
 
     public func load(_ key: Fingerprint) -> Data? {
         if let (fd, at) = packs.withLock({ p in p.writer.flatMap { w in w.entries[key].map { (w.fd, $0) } } }),
-           let data = loadPacked(key, fd: fd, at: at, pack: "this build's pack") {
+            let data = loadPacked(key, fd: fd, at: at, pack: "this build's pack")
+        {
             return data
         }
         if let data = loadLoose(key) { return data }
@@ -280,10 +281,12 @@ public final class FileCache: CacheStore {
     /// stores are done), then merges packs when more than `maxPacks` have piled up.
     /// Problems land in `problems`: the results are in the build's outputs either way.
     public func finishPack() {
-        guard let w = packs.withLock({ p -> PackWriter? in
-            defer { p.writer = nil }
-            return p.writer
-        }) else { return }
+        guard
+            let w = packs.withLock({ p -> PackWriter? in
+                defer { p.writer = nil }
+                return p.writer
+            })
+        else { return }
         close(w.fd)
         let entries = w.entries.map { CachePack.Entry(key: $0.key.bytes, offset: $0.value.offset, length: $0.value.length) }
         guard !entries.isEmpty else { unlink(w.base + ".pack"); return }

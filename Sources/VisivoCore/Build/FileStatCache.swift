@@ -121,7 +121,8 @@ public struct FileStatCache: Sendable {
             let lineEnd = bytes[i...].firstIndex(of: 0x0A) ?? bytes.count
             defer { i = lineEnd + 1 }
             guard let size = number(), let mtime = number(), let inode = number(), i < lineEnd,
-                  let space = bytes[i..<lineEnd].firstIndex(of: 0x20) else { continue }
+                let space = bytes[i..<lineEnd].firstIndex(of: 0x20)
+            else { continue }
             let hash = String(decoding: bytes[i..<space], as: UTF8.self)
             let path = String(decoding: bytes[(space + 1)..<lineEnd], as: UTF8.self)
             c.entries[path] = Entry(size: size, mtimeNs: mtime, inode: UInt64(bitPattern: inode), hash: hash)

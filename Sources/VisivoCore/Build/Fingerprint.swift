@@ -12,7 +12,7 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible, Comparab
     public init?(hex: String) {
         let lower = hex.lowercased()
         guard lower.utf8.count == 64,
-              lower.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+            lower.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
         else { return nil }
         self.hex = lower
     }

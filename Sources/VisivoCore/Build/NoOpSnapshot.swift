@@ -136,8 +136,10 @@ public struct NoOpSnapshot: Sendable, Equatable {
                     return i > first ? v : nil
                 }
                 guard let size = number(), let mtime = number(), let inode = number(), i < end else { return nil }
-                s.watched.append(Watched(path: String(decoding: bytes[i..<end], as: UTF8.self),
-                                         stat: FileStatCache.Stat(size: size, mtimeNs: mtime, inode: UInt64(bitPattern: inode))))
+                s.watched.append(
+                    Watched(
+                        path: String(decoding: bytes[i..<end], as: UTF8.self),
+                        stat: FileStatCache.Stat(size: size, mtimeNs: mtime, inode: UInt64(bitPattern: inode))))
                 continue
             }
             let value = String(decoding: bytes[(space + 1)..<end], as: UTF8.self)

@@ -70,7 +70,8 @@ extension NodeWork {
         if refresh { return .run("--refresh") }
         let record = shared.withLock { $0.previous.nodes[name] }
         if let r = record, r.fingerprint == key.hex, r.status != BuildState.NodeRecord.failed,
-           let hex = r.outputHash, let out = Fingerprint(hex: hex), intact(out) {
+            let hex = r.outputHash, let out = Fingerprint(hex: hex), intact(out)
+        {
             if expired(r.queriedAt, maxAge) { return .run("older than its max_age") }
             return .inPlace(out, r)
         }
@@ -109,14 +110,17 @@ extension NodeWork {
             return NodeResult(status: .reused, output: out, rows: r.rows)
         case .inCache(let cached):
             let out = try restore(cached)
-            remember(name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0, maxAge: maxAge)
+            remember(
+                name, key: key, output: out, status: BuildState.NodeRecord.reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0, maxAge: maxAge)
             return NodeResult(status: .reused, output: out, rows: cached.rows)
         case .run:
             let t0 = ContinuousClock.now
             let (result, out) = try run()
             try result.withEncoded { try cache.store(key, $0) }
             let ms = (ContinuousClock.now - t0).components
-            remember(name, key: key, output: out, status: BuildState.NodeRecord.built, rows: result.rows, queriedAt: result.queriedAt, duration: Int(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000), maxAge: maxAge)
+            remember(
+                name, key: key, output: out, status: BuildState.NodeRecord.built, rows: result.rows, queriedAt: result.queriedAt,
+                duration: Int(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000), maxAge: maxAge)
             return NodeResult(status: .built, output: out, rows: result.rows)
         }
     }
@@ -133,7 +137,8 @@ extension NodeWork {
                 let expiry = q.addingTimeInterval(Double(maxAge.components.seconds))
                 if s.expiry.map({ expiry < $0 }) ?? true { s.expiry = expiry }
             }
-            s.state.nodes[name] = BuildState.NodeRecord(fingerprint: key.hex, status: status, durationMs: duration, rows: rows, queriedAt: queriedAt, outputHash: output.hex)
+            s.state.nodes[name] = BuildState.NodeRecord(
+                fingerprint: key.hex, status: status, durationMs: duration, rows: rows, queriedAt: queriedAt, outputHash: output.hex)
             if status == BuildState.NodeRecord.reused, let q = queriedAt, s.oldestReused.map({ q < $0 }) ?? true { s.oldestReused = q }
             if let q = queriedAt, s.oldestResult.map({ q < $0 }) ?? true { s.oldestResult = q }
         }

@@ -7,7 +7,10 @@ extension NodeWork {
         loadState()
         var plans: [Int: NodePlan] = [:]
         var outputs: [Int: Fingerprint] = [:]
-        func decidePlan(_ i: Int, name: String, key: Fingerprint, maxAge: Duration?, outputOf: (ArraySlice<UInt8>) -> Fingerprint = { Self.hash($0) }, intact: (Fingerprint) -> Bool) {
+        func decidePlan(
+            _ i: Int, name: String, key: Fingerprint, maxAge: Duration?, outputOf: (ArraySlice<UInt8>) -> Fingerprint = { Self.hash($0) },
+            intact: (Fingerprint) -> Bool
+        ) {
             switch decide(name: name, key: key, maxAge: maxAge, refresh: refreshes(i), intact: intact, peek: true) {
             case .inPlace(let out, _):
                 outputs[i] = out
@@ -30,7 +33,8 @@ extension NodeWork {
             let waiting = graph.needs[i].first { outputs[$0] == nil }
             if let w = waiting, node.kind != .source {
                 let up = graph.nodes[w]
-                plans[i] = NodePlan(stale: true, reason: "stale: waits on \(up.kind) '\(up.name)'", runs: node.kind == .trace || node.kind == .model && node.type != "sql")
+                plans[i] = NodePlan(
+                    stale: true, reason: "stale: waits on \(up.kind) '\(up.name)'", runs: node.kind == .trace || node.kind == .model && node.type != "sql")
                 continue
             }
             switch node.kind {
@@ -63,15 +67,20 @@ extension NodeWork {
                     decidePlan(i, name: m.name, key: key, maxAge: m.maxAge) { out in shared.withLock { $0.stat.isUnchanged(path, hash: out.hex) } }
                 case .localMerge(let refs, let sql):
                     let key = Self.modelKey("model.local_merge", sql: sql, inputs: graph.needs[i].map { outputs[$0] ?? .zero })
-                    let paths = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }.map { mergeTablePath(merge: m.name, upstream: $0.name) }
+                    let paths = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
+                        .map { mergeTablePath(merge: m.name, upstream: $0.name) }
                     let attached = graph.needs[i].filter { graph.nodes[$0].type == "csv_script" }.map { outputs[$0] ?? .zero }
-                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge, outputOf: { Self.mergeOutput(body: Array($0), attached: attached) }) { out in shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } } }
+                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge, outputOf: { Self.mergeOutput(body: Array($0), attached: attached) }) { out in
+                        shared.withLock { s in paths.allSatisfy { s.stat.isUnchanged($0, hash: out.hex) } }
+                    }
                 }
             case .trace:
                 let t = compiled.trace(named: node.name)!
                 guard let q = compiled.queries[t.name], let model = graph.needs[i].first, let upstream = outputs[model] else { continue }
                 let dataPath = traceDirectory(t.name) + "/data.json"
-                decidePlan(i, name: t.name, key: traceKey(q, upstream: upstream), maxAge: maxAge(of: t)) { out in shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) } }
+                decidePlan(i, name: t.name, key: traceKey(q, upstream: upstream), maxAge: maxAge(of: t)) { out in
+                    shared.withLock { $0.stat.isUnchanged(dataPath, hash: out.hex) }
+                }
             case .chart, .table, .selector, .dashboard:
                 outputs[i] = .zero
                 plans[i] = NodePlan(stale: false, reason: "fresh", runs: false)

@@ -22,7 +22,8 @@ extension NodeWork {
 
     func processTrace(_ i: Int, _ t: Trace) throws -> NodeResult {
         guard let q = compiled.queries[t.name], let target = compiled.targets[t.name],
-              let model = graph.needs[i].first, let upstream = input(model) else {
+            let model = graph.needs[i].first, let upstream = input(model)
+        else {
             throw NodeFailure(message: "internal error: trace '\(t.name)' was not compiled")
         }
         // The first pass and then a worker both ask for a stale trace's key: hash once.

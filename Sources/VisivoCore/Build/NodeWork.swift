@@ -101,9 +101,10 @@ final class NodeWork: Sendable {
     func snapshot(reused: Int, checked: Int) -> NoOpSnapshot? {
         shared.withLock { s in
             s.stat.watched().map {
-                NoOpSnapshot(contentHash: project.contentHash, binary: NoOpSnapshot.binaryLabel(), outputDirectory: options.outputDirectory,
-                             files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestResult,
-                             watched: $0)
+                NoOpSnapshot(
+                    contentHash: project.contentHash, binary: NoOpSnapshot.binaryLabel(), outputDirectory: options.outputDirectory,
+                    files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestResult,
+                    watched: $0)
             }
         }
     }
@@ -218,7 +219,10 @@ final class NodeWork: Sendable {
                 try hashWAL(of: attached, into: &h)
             }
         default:
-            for (k, v) in [("host", s.host), ("database", s.database), ("username", s.username), ("schema", s.dbSchema), ("account", s.account), ("warehouse", s.warehouse), ("role", s.role), ("project", s.project)] {
+            for (k, v) in [
+                ("host", s.host), ("database", s.database), ("username", s.username), ("schema", s.dbSchema), ("account", s.account),
+                ("warehouse", s.warehouse), ("role", s.role), ("project", s.project),
+            ] {
                 h.add(k, v ?? "")
             }
             h.add("port", s.port ?? 0)

@@ -98,7 +98,8 @@ public struct Scheduler: Sendable {
     /// False when the node is not ready or its source is at its limit.
     public mutating func start(_ node: Int) -> Bool {
         guard !stopping, included[node], finished[node] == nil, !skipped.contains(node), waitingOn[node] == 0,
-              !startedOutOfOrder.contains(node), running < threads else { return false }
+            !startedOutOfOrder.contains(node), running < threads
+        else { return false }
         if let r = resource[node], inUse[r, default: 0] >= limits[r, default: threads] { return false }
         if let r = resource[node] { inUse[r, default: 0] += 1 }
         startedOutOfOrder.insert(node)

@@ -56,7 +56,7 @@ enum Zlib {
     /// `expectedSize` bytes. Never allocates more than the input can plausibly produce.
     static func decompress(_ data: Data, expectedSize: Int) throws -> Data {
         guard expectedSize >= 0,
-              expectedSize / maxRatio <= data.count + 64
+            expectedSize / maxRatio <= data.count + 64
         else { throw ZlibError.implausibleSize(expectedSize) }
         return try data.withUnsafeBytes { try decompress(buffer: $0, expectedSize: expectedSize) }
     }

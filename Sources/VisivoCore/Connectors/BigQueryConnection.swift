@@ -33,8 +33,9 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
 
     /// Reads the credentials and gets a first access token (blocking).
     public convenience init(source: Source, projectDirectory: String) throws {
-        try self.init(source: source, projectDirectory: projectDirectory,
-                      environment: ProcessInfo.processInfo.environment, retry: .standard)
+        try self.init(
+            source: source, projectDirectory: projectDirectory,
+            environment: ProcessInfo.processInfo.environment, retry: .standard)
     }
 
     init(source: Source, projectDirectory: String, environment: [String: String], retry: RetryPolicy) throws {
@@ -136,8 +137,9 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
         body.append(("timeoutMs", .int(Int64(firstWaitMilliseconds))))
         body.append(("formatOptions", .object([("useInt64Timestamp", .bool(true))])))
         body.append(("requestId", .string(UUID().uuidString.lowercased())))
-        return try api("POST", "/bigquery/v2/projects/\(HTTPClient.percentEncode(project))/queries", query: [],
-                       body: .object(body), interruptible: false, timeout: Double(firstWaitMilliseconds) / 1000 + 60)
+        return try api(
+            "POST", "/bigquery/v2/projects/\(HTTPClient.percentEncode(project))/queries", query: [],
+            body: .object(body), interruptible: false, timeout: Double(firstWaitMilliseconds) / 1000 + 60)
     }
 
     /// `jobs.getQueryResults`: the next page, or (while the job runs) a wait for it.
@@ -146,24 +148,30 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
             ("location", job.location), ("maxResults", String(pageSize)), ("pageToken", pageToken),
             ("timeoutMs", String(pollWaitMilliseconds)), ("formatOptions.useInt64Timestamp", "true"),
         ]
-        return try api("GET", "/bigquery/v2/projects/\(HTTPClient.percentEncode(job.project))/queries/\(HTTPClient.percentEncode(job.id))",
-                       query: query, body: nil, interruptible: true, timeout: Double(pollWaitMilliseconds) / 1000 + 60)
+        return try api(
+            "GET", "/bigquery/v2/projects/\(HTTPClient.percentEncode(job.project))/queries/\(HTTPClient.percentEncode(job.id))",
+            query: query, body: nil, interruptible: true, timeout: Double(pollWaitMilliseconds) / 1000 + 60)
     }
 
     /// `jobs.cancel` (best effort; errors are ignored).
     private func cancel(_ job: Job) {
         guard let token = try? tokens.token(source: sourceName, retry: .brief, cancellation: nil),
-              let url = HTTPClient.url(baseURL, "/bigquery/v2/projects/\(HTTPClient.percentEncode(job.project))/jobs/\(HTTPClient.percentEncode(job.id))/cancel",
-                                       query: [("location", job.location)]) else { return }
-        let request = HTTPRequest("POST", url, headers: [("Authorization", "Bearer " + token), ("Accept", "application/json")],
-                                  body: Data(), timeout: 10)
+            let url = HTTPClient.url(
+                baseURL, "/bigquery/v2/projects/\(HTTPClient.percentEncode(job.project))/jobs/\(HTTPClient.percentEncode(job.id))/cancel",
+                query: [("location", job.location)])
+        else { return }
+        let request = HTTPRequest(
+            "POST", url, headers: [("Authorization", "Bearer " + token), ("Accept", "application/json")],
+            body: Data(), timeout: 10)
         _ = try? http.send(request, retry: .brief)
     }
 
     /// Sends the schema's column names (once) and the page's rows; returns the schema.
     @discardableResult
-    private func emit<Sink: RowSink>(_ page: JSONValue, into sink: inout Sink, columnsSent: Bool,
-                                     fields known: [BigQueryField]? = nil) throws -> [BigQueryField] {
+    private func emit<Sink: RowSink>(
+        _ page: JSONValue, into sink: inout Sink, columnsSent: Bool,
+        fields known: [BigQueryField]? = nil
+    ) throws -> [BigQueryField] {
         let fields = known ?? BigQueryField.list(page["schema"])
         if !columnsSent { try sink.columns(fields.map(\.name)) }
         guard case .array(let rows)? = page["rows"] else { return fields }
@@ -185,8 +193,10 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
 
     /// One API call with a bearer token (retried on 429, 5xx and network errors; a token
     /// refused with 401 is replaced once): the JSON of a 2xx answer.
-    private func api(_ method: String, _ path: String, query: [(String, String?)], body: JSONValue?,
-                     interruptible: Bool, timeout: Double) throws(ConnectorError) -> JSONValue {
+    private func api(
+        _ method: String, _ path: String, query: [(String, String?)], body: JSONValue?,
+        interruptible: Bool, timeout: Double
+    ) throws(ConnectorError) -> JSONValue {
         guard let url = HTTPClient.url(baseURL, path, query: query) else {
             throw protocolError("cannot build the URL for \(path)")
         }

@@ -24,7 +24,8 @@ struct GoogleServiceAccount: Sendable {
             throw ConnectorErrorText("the credentials are of type '\(type)'; visivo needs a service-account key (\"type\": \"service_account\")")
         }
         guard let email = json["client_email"]?.stringValue, !email.isEmpty,
-              let pem = json["private_key"]?.stringValue, !pem.isEmpty else {
+            let pem = json["private_key"]?.stringValue, !pem.isEmpty
+        else {
             throw ConnectorErrorText("the service-account key has no 'client_email' or 'private_key'")
         }
         let key: _RSA.Signing.PrivateKey
@@ -34,8 +35,9 @@ struct GoogleServiceAccount: Sendable {
             throw ConnectorErrorText("the service-account key's 'private_key': \(error)")
         }
         let uri = json["token_uri"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? defaultTokenURI
-        return GoogleServiceAccount(clientEmail: email, privateKey: key, privateKeyID: json["private_key_id"]?.stringValue,
-                                    tokenURI: uri, projectID: json["project_id"]?.stringValue)
+        return GoogleServiceAccount(
+            clientEmail: email, privateKey: key, privateKeyID: json["private_key_id"]?.stringValue,
+            tokenURI: uri, projectID: json["project_id"]?.stringValue)
     }
 
     /// The key from `credentials_base64` (base64 of the JSON file; the JSON itself is
@@ -138,8 +140,9 @@ final class GoogleTokenSource: Sendable {
         }
         guard let url = URL(string: tokenURL) else { throw fail("the token URL '\(tokenURL)' is not valid") }
         let form = HTTPClient.query([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
-        let request = HTTPRequest("POST", url, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-                                  body: Data(form.utf8), timeout: 60)
+        let request = HTTPRequest(
+            "POST", url, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+            body: Data(form.utf8), timeout: 60)
         let response: HTTPResponse
         do {
             response = try HTTPClient.shared.send(request, retry: retry, cancellation: cancellation)

@@ -48,7 +48,8 @@ enum BigQueryValues {
         case .null: return .null
         case .object:
             guard field.type == "RECORD" || field.type == "STRUCT",
-                  case .array(let cells)? = v["f"], cells.count == field.fields.count else { return v }
+                case .array(let cells)? = v["f"], cells.count == field.fields.count
+            else { return v }
             return .object(zip(field.fields, cells).map { ($0.name, encode($1["v"] ?? .null, $0)) })
         case .string(let text):
             return scalar(text, field.type)

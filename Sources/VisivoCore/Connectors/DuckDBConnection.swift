@@ -41,10 +41,11 @@ final class DuckDBDatabase: @unchecked Sendable {
             // DuckDB would open the file twice, and a read-only instance does not see the
             // other one's writes: refuse rather than read stale data.
             if path != nil, open[Key(path: key.path, readOnly: !readOnly, library: key.library)] != nil {
-                return .failure(ConnectorError(
-                    source: label,
-                    message: "DuckDB database \(key.path) is already open \(readOnly ? "read-write" : "read-only") in this process",
-                    hint: "Sources on one DuckDB file must agree on read_only."))
+                return .failure(
+                    ConnectorError(
+                        source: label,
+                        message: "DuckDB database \(key.path) is already open \(readOnly ? "read-write" : "read-only") in this process",
+                        hint: "Sources on one DuckDB file must agree on read_only."))
             }
             let api = library.api.pointee
             var config: duckdb_config?

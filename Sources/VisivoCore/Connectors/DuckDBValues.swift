@@ -181,9 +181,10 @@ struct DuckDBVectorView {
             children = a.list_vector_get_child(vector).map { [DuckDBVectorView($0, type: element, api: api)] } ?? []
         case .map(let key, let value):
             // A MAP is a LIST of STRUCT(key, value).
-            children = a.list_vector_get_child(vector).map {
-                [DuckDBVectorView($0, type: .structure(names: ["key", "value"], types: [key, value]), api: api)]
-            } ?? []
+            children =
+                a.list_vector_get_child(vector).map {
+                    [DuckDBVectorView($0, type: .structure(names: ["key", "value"], types: [key, value]), api: api)]
+                } ?? []
         case .array(let element, _):
             children = a.array_vector_get_child(vector).map { [DuckDBVectorView($0, type: element, api: api)] } ?? []
         case .structure(_, let types):
@@ -278,10 +279,11 @@ enum DuckDBValue {
             return .string(DuckDBText.timestamp(view.load(row, as: Int64.self), unit: unit, zoned: zoned))
         case .interval:
             let base = view.data! + row * 16
-            return .string(DuckDBText.interval(
-                months: base.loadUnaligned(as: Int32.self),
-                days: base.loadUnaligned(fromByteOffset: 4, as: Int32.self),
-                micros: base.loadUnaligned(fromByteOffset: 8, as: Int64.self)))
+            return .string(
+                DuckDBText.interval(
+                    months: base.loadUnaligned(as: Int32.self),
+                    days: base.loadUnaligned(fromByteOffset: 4, as: Int32.self),
+                    micros: base.loadUnaligned(fromByteOffset: 8, as: Int64.self)))
         case .varchar: return .string(String(decoding: view.bytes(row), as: UTF8.self))
         case .blob: return .string(Data(view.bytes(row)).base64EncodedString())
         case .bit: return .string(DuckDBText.bits(view.bytes(row)))

@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Foundation
 
 /// Lets another thread stop a blocking `HTTPClient` call: the request in flight is
 /// cancelled, and a backoff wait wakes up at once.

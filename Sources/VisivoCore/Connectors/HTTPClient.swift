@@ -1,8 +1,9 @@
+import Foundation
+import Synchronization
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Foundation
-import Synchronization
 
 /// One HTTP request of a cloud connector (Snowflake, BigQuery).
 struct HTTPRequest: Sendable {
@@ -155,8 +156,10 @@ final class HTTPClient: Sendable {
     /// `shouldRetry` is true (HTTP 429 and 5xx by default). After the last attempt the last
     /// response is returned, whatever its status. `cancellation` always cuts a backoff wait
     /// short; it drops a request in flight only when `interruptible`.
-    func send(_ request: HTTPRequest, retry policy: RetryPolicy, cancellation: HTTPCancellation? = nil, interruptible: Bool = true,
-              shouldRetry: (HTTPResponse) -> Bool = { RetryPolicy.isRetryable(status: $0.status) }) throws(HTTPFailure) -> HTTPResponse {
+    func send(
+        _ request: HTTPRequest, retry policy: RetryPolicy, cancellation: HTTPCancellation? = nil, interruptible: Bool = true,
+        shouldRetry: (HTTPResponse) -> Bool = { RetryPolicy.isRetryable(status: $0.status) }
+    ) throws(HTTPFailure) -> HTTPResponse {
         var attempt = 0
         while true {
             attempt += 1
@@ -192,7 +195,7 @@ final class HTTPClient: Sendable {
         case .networkConnectionLost: return .transport("the connection to \(host) was lost")
         case .notConnectedToInternet: return .transport("no network connection (talking to \(host))")
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
             return .transport("the TLS connection to \(host) failed (URLError \(e.code.rawValue))")
         default: return .transport("network error talking to \(host) (URLError \(e.code.rawValue))")
         }
@@ -206,8 +209,8 @@ final class HTTPClient: Sendable {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
                 out += "%"

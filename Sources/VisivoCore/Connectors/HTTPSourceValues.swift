@@ -54,8 +54,9 @@ enum EpochTime {
             fracDigits = s[s.index(after: dot)...]
         }
         guard !(intDigits.isEmpty && fracDigits.isEmpty),
-              intDigits.allSatisfy({ $0.isASCII && $0.isNumber }), fracDigits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              abs(exponent) < 40 else { return nil }
+            intDigits.allSatisfy({ $0.isASCII && $0.isNumber }), fracDigits.allSatisfy({ $0.isASCII && $0.isNumber }),
+            abs(exponent) < 40
+        else { return nil }
         // Move the decimal point by the exponent.
         var all = String(intDigits) + String(fracDigits)
         var point = intDigits.count + exponent
@@ -69,7 +70,8 @@ enum EpochTime {
         frac += String(repeating: "0", count: 9 - frac.count)
         let trimmedWhole = whole.drop { $0 == "0" }
         guard trimmedWhole.count <= 18, let secs = Int64(trimmedWhole.isEmpty ? "0" : String(trimmedWhole)),
-              let nanos = Int(frac) else { return nil }
+            let nanos = Int(frac)
+        else { return nil }
         if !negative { return Instant(seconds: secs, nanos: nanos) }
         if nanos == 0 { return Instant(seconds: -secs, nanos: 0) }
         return Instant(seconds: -secs - 1, nanos: 1_000_000_000 - nanos)
@@ -87,7 +89,8 @@ enum EpochTime {
         var s = text
         if let space = s.firstIndex(of: " ") { s.replaceSubrange(space...space, with: "T") }
         guard let dot = s.lastIndex(of: "."),
-              s[s.index(after: dot)...].allSatisfy({ $0.isASCII && $0.isNumber }) else { return s }
+            s[s.index(after: dot)...].allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return s }
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
         return s

@@ -19,7 +19,8 @@ enum JWTPrivateKey {
         var description: String {
             switch self {
             case .notPEM:
-                return "the private key file is not a PEM private key (expected '-----BEGIN PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----' or '-----BEGIN ENCRYPTED PRIVATE KEY-----')"
+                return
+                    "the private key file is not a PEM private key (expected '-----BEGIN PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----' or '-----BEGIN ENCRYPTED PRIVATE KEY-----')"
             case .needsPassphrase:
                 return "the private key is encrypted: set 'private_key_passphrase'"
             case .wrongPassphrase:
@@ -60,7 +61,8 @@ enum JWTPrivateKey {
     /// The DER bytes between `-----BEGIN <label>-----` and `-----END <label>-----`.
     static func body(of pem: String, label: String) -> [UInt8]? {
         guard let begin = pem.range(of: "-----BEGIN \(label)-----"),
-              let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex) else { return nil }
+            let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex)
+        else { return nil }
         let base64 = pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
         return Data(base64Encoded: String(base64)).map { [UInt8]($0) }
     }
@@ -120,7 +122,8 @@ enum JWTPrivateKey {
             }
             let kdfParams = try DER.sequence(kdf[1])
             guard kdfParams.count >= 2, kdfParams[0].tag == DER.octetString, kdfParams[1].tag == DER.integer,
-                  let rounds = DER.integerValue(kdfParams[1].content), rounds > 0 else { throw DER.Malformed() }
+                let rounds = DER.integerValue(kdfParams[1].content), rounds > 0
+            else { throw DER.Malformed() }
             let salt = Array(kdfParams[0].content)
             var hash = KDF.Insecure.PBKDF2.HashFunction.insecureSHA1
             for extra in kdfParams.dropFirst(2) where extra.tag == DER.sequenceTag {

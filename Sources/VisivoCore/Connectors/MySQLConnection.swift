@@ -57,7 +57,8 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         if let text = source.sslmode, !text.isEmpty {
             guard let mode = SSLMode(setting: text) else {
                 let known = SSLMode.allCases.map(\.rawValue)
-                throw ConnectorError(source: source.name, message: "unknown sslmode '\(text)' (use \(known.dropLast().joined(separator: ", ")) or \(known.last!))")
+                throw ConnectorError(
+                    source: source.name, message: "unknown sslmode '\(text)' (use \(known.dropLast().joined(separator: ", ")) or \(known.last!))")
             }
             sslMode = mode
         } else {
@@ -115,7 +116,9 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         // certificate is verified too; `require` means encrypted, so check.
         if s.sslMode != .disable && s.sslMode != .prefer && mysql_get_ssl_cipher(m) == nil {
             mysql_close(m)
-            throw ConnectorError(source: s.sourceName, message: "TLS is required (sslmode: \(s.sslMode.rawValue)) but the server at \(s.host):\(s.port) does not support it", code: "2026")
+            throw ConnectorError(
+                source: s.sourceName, message: "TLS is required (sslmode: \(s.sslMode.rawValue)) but the server at \(s.host):\(s.port) does not support it",
+                code: "2026")
         }
         let setup = "SET time_zone = '+00:00'"
         guard mysql_real_query(m, setup, UInt(setup.utf8.count)) == 0 else {
@@ -300,7 +303,7 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
             case MYSQL_TYPE_TIMESTAMP, MYSQL_TYPE_TIMESTAMP2:
                 return .timestamp
             case MYSQL_TYPE_TINY_BLOB, MYSQL_TYPE_MEDIUM_BLOB, MYSQL_TYPE_LONG_BLOB, MYSQL_TYPE_BLOB,
-                 MYSQL_TYPE_VAR_STRING, MYSQL_TYPE_STRING, MYSQL_TYPE_VARCHAR, MYSQL_TYPE_GEOMETRY:
+                MYSQL_TYPE_VAR_STRING, MYSQL_TYPE_STRING, MYSQL_TYPE_VARCHAR, MYSQL_TYPE_GEOMETRY:
                 return charset == 63 ? .binary : .text
             default:  // DATE, TIME, JSON, ENUM, SET, NULL
                 return .text
@@ -312,8 +315,9 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
             case .integer, .decimal:
                 // ZEROFILL columns and YEAR 0 come with leading zeros (`00042`, `0000`).
                 let text = String(decoding: bytes, as: UTF8.self)
-                return .number(text.utf8.count > 1 && text.utf8.first == UInt8(ascii: "0") && !text.hasPrefix("0.")
-                               ? NumberSyntax.jsonNumber(normalizing: text) : text)
+                return .number(
+                    text.utf8.count > 1 && text.utf8.first == UInt8(ascii: "0") && !text.hasPrefix("0.")
+                        ? NumberSyntax.jsonNumber(normalizing: text) : text)
             case .float:
                 let text = String(decoding: bytes, as: UTF8.self)
                 return Double(text).map(JSONValue.double) ?? .string(text)

@@ -47,8 +47,9 @@ public final class PostgreSQLConnection: Connection, @unchecked Sendable {
             PQfinish(handle)
             throw ConnectorError(
                 source: source.name,
-                message: Self.scrub(raw.isEmpty ? "could not connect to the PostgreSQL server" : raw,
-                                    password: source.password))
+                message: Self.scrub(
+                    raw.isEmpty ? "could not connect to the PostgreSQL server" : raw,
+                    password: source.password))
         }
         conn = handle
         // NOTICEs (e.g. "drop cascades to ...") would otherwise be printed to stderr.
@@ -105,8 +106,10 @@ public final class PostgreSQLConnection: Connection, @unchecked Sendable {
                         var values: [JSONValue] = []
                         values.reserveCapacity(ncols)
                         for c in 0..<ncols {
-                            values.append(Self.value(res, row: Int32(r), column: Int32(c),
-                                                     type: c < types.count ? types[c] : 0))
+                            values.append(
+                                Self.value(
+                                    res, row: Int32(r), column: Int32(c),
+                                    type: c < types.count ? types[c] : 0))
                         }
                         try sink.row(values)
                     }
@@ -221,7 +224,8 @@ public final class PostgreSQLConnection: Connection, @unchecked Sendable {
         case TypeOID.numeric:
             // NaN and (PostgreSQL 14+) ±Infinity are not JSON numbers.
             guard let first = text.utf8.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39),
-                  text != "-Infinity" else { return .null }
+                text != "-Infinity"
+            else { return .null }
             return .number(text)
         case TypeOID.bool:
             return .bool(text == "t" || text == "true")
@@ -248,7 +252,8 @@ public final class PostgreSQLConnection: Connection, @unchecked Sendable {
             // Another zone (a query changed TimeZone): make "+05" a full "+05:00".
             let u = Array(s.utf8)
             if u.count >= 3, u[u.count - 3] == UInt8(ascii: "+") || u[u.count - 3] == UInt8(ascii: "-"),
-               u[u.count - 2] >= 0x30, u[u.count - 2] <= 0x39, u[u.count - 1] >= 0x30, u[u.count - 1] <= 0x39 {
+                u[u.count - 2] >= 0x30, u[u.count - 2] <= 0x39, u[u.count - 1] >= 0x30, u[u.count - 1] <= 0x39
+            {
                 s += ":00"
             }
         }

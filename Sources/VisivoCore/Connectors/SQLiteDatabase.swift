@@ -77,7 +77,9 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
 
     /// Writes `rows` as table `table` of a new database file at `path`, replacing any file
     /// there atomically (built beside it, then renamed). Columns are `(name, SQL type)`.
-    public static func writeTable(_ rows: [[JSONValue]], columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil) throws {
+    public static func writeTable(_ rows: [[JSONValue]], columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil)
+        throws
+    {
         let tmp = AtomicFile.temporaryPath(for: path, in: scratch)
         if let scratch { AtomicFile.makeDirectories(scratch) }
         do {
@@ -146,7 +148,13 @@ public final class SQLiteStatement {
             case .null: rc = sqlite3_bind_null(stmt, idx)
             case .bool(let b): rc = sqlite3_bind_int64(stmt, idx, b ? 1 : 0)
             case .number(let n):
-                if let i = Int64(n) { rc = sqlite3_bind_int64(stmt, idx, i) } else if let d = Double(n) { rc = sqlite3_bind_double(stmt, idx, d) } else { rc = sqlite3_bind_text(stmt, idx, n, -1, visivo_sqlite_transient()) }
+                if let i = Int64(n) {
+                    rc = sqlite3_bind_int64(stmt, idx, i)
+                } else if let d = Double(n) {
+                    rc = sqlite3_bind_double(stmt, idx, d)
+                } else {
+                    rc = sqlite3_bind_text(stmt, idx, n, -1, visivo_sqlite_transient())
+                }
             case .string(let s): rc = sqlite3_bind_text(stmt, idx, s, -1, visivo_sqlite_transient())
             case .array, .object: rc = sqlite3_bind_text(stmt, idx, v.serialized, -1, visivo_sqlite_transient())
             }

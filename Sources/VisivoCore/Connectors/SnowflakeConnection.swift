@@ -28,8 +28,9 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
 
     /// Logs in (blocking).
     public convenience init(source: Source, projectDirectory: String) throws {
-        try self.init(source: source, projectDirectory: projectDirectory,
-                      environment: ProcessInfo.processInfo.environment, retry: .standard)
+        try self.init(
+            source: source, projectDirectory: projectDirectory,
+            environment: ProcessInfo.processInfo.environment, retry: .standard)
     }
 
     init(source: Source, projectDirectory: String, environment: [String: String], retry: RetryPolicy) throws {
@@ -42,7 +43,8 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
     deinit {
         // Best effort, not waited for: sessions also end on their own after a few hours idle.
         if !sessionToken.isEmpty,
-           let url = HTTPClient.url(settings.baseURL, "/session", query: [("delete", "true"), ("request_guid", Self.newID())]) {
+            let url = HTTPClient.url(settings.baseURL, "/session", query: [("delete", "true"), ("request_guid", Self.newID())])
+        {
             let request = HTTPRequest("POST", url, headers: headers(token: sessionToken), body: Data(), timeout: 5)
             let client = http
             Thread.detachNewThread { _ = try? client.send(request) }
@@ -85,8 +87,9 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
             ("parameters", .object([JSONMember]())),
             ("queryContextDTO", .object([("entries", .array([]))])),
         ])
-        var response = try authorized("POST", "/queries/v1/query-request",
-                                      query: [("requestId", requestID), ("request_guid", Self.newID())], body: body)
+        var response = try authorized(
+            "POST", "/queries/v1/query-request",
+            query: [("requestId", requestID), ("request_guid", Self.newID())], body: body)
         // Still running: poll the result URL (the server holds each poll for a while).
         var polls = 0
         while let code = response["code"]?.stringValue, code == Code.queryInProgress || code == Code.queryInProgressAsync {
@@ -118,16 +121,20 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
             // echo the pre-signed request).
             let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
             let parts = ["Code", "Message"].compactMap { Self.xmlElement($0, in: text) }
-            throw ConnectorError(source: sourceName, message: "downloading a result chunk failed: HTTP \(response.status)",
-                                 detail: parts.isEmpty ? nil : scrub(parts.joined(separator: ": ")))
+            throw ConnectorError(
+                source: sourceName, message: "downloading a result chunk failed: HTTP \(response.status)",
+                detail: parts.isEmpty ? nil : scrub(parts.joined(separator: ": ")))
         }
         return response.body
     }
 
     /// Tells Snowflake to stop the statement (best effort; errors are ignored).
     private func abort(requestID: String, sql: String) {
-        guard let url = HTTPClient.url(settings.baseURL, "/queries/v1/abort-request",
-                                       query: [("requestId", Self.newID()), ("request_guid", Self.newID())]) else { return }
+        guard
+            let url = HTTPClient.url(
+                settings.baseURL, "/queries/v1/abort-request",
+                query: [("requestId", Self.newID()), ("request_guid", Self.newID())])
+        else { return }
         let body: JSONValue = .object([("sqlText", .string(sql)), ("requestId", .string(requestID))])
         let request = HTTPRequest("POST", url, headers: headers(token: sessionToken), body: HTTPClient.jsonBody(body), timeout: 10)
         _ = try? http.send(request, retry: .brief)
@@ -157,17 +164,22 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
         }
         data.append(("CLIENT_ENVIRONMENT", .object([("APPLICATION", .string("visivo")), ("OS", .string(Self.osName))])))
         // JSON row format (the default for clients other than the official drivers; asked for anyway).
-        data.append(("SESSION_PARAMETERS", .object([
-            ("QUERY_RESULT_FORMAT", .string("JSON")),
-            ("PYTHON_CONNECTOR_QUERY_RESULT_FORMAT", .string("JSON")),
-            ("JDBC_QUERY_RESULT_FORMAT", .string("JSON")),
-        ])))
+        data.append(
+            (
+                "SESSION_PARAMETERS",
+                .object([
+                    ("QUERY_RESULT_FORMAT", .string("JSON")),
+                    ("PYTHON_CONNECTOR_QUERY_RESULT_FORMAT", .string("JSON")),
+                    ("JDBC_QUERY_RESULT_FORMAT", .string("JSON")),
+                ])
+            ))
         let query: [(String, String?)] = [
             ("warehouse", settings.warehouse), ("databaseName", settings.database), ("schemaName", settings.schema),
             ("roleName", settings.role), ("requestId", Self.newID()), ("request_guid", Self.newID()),
         ]
-        let response = try call("POST", "/session/v1/login-request", query: query,
-                                body: .object([("data", .object(data))]), token: nil, what: "login", timeout: 60)
+        let response = try call(
+            "POST", "/session/v1/login-request", query: query,
+            body: .object([("data", .object(data))]), token: nil, what: "login", timeout: 60)
         guard response["success"] == .bool(true) else { throw serverError(response, prefix: "login failed: ") }
         guard let token = response["data"]?["token"]?.stringValue, !token.isEmpty else {
             throw protocolError("the login response has no session token")
@@ -180,9 +192,10 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
     private func renewSession() throws(ConnectorError) {
         if !masterToken.isEmpty {
             let body: JSONValue = .object([("oldSessionToken", .string(sessionToken)), ("requestType", .string("RENEW"))])
-            let response = try call("POST", "/session/token-request",
-                                    query: [("requestId", Self.newID()), ("request_guid", Self.newID())],
-                                    body: body, token: masterToken, what: "session renewal", timeout: 60)
+            let response = try call(
+                "POST", "/session/token-request",
+                query: [("requestId", Self.newID()), ("request_guid", Self.newID())],
+                body: body, token: masterToken, what: "session renewal", timeout: 60)
             if response["success"] == .bool(true), let token = response["data"]?["sessionToken"]?.stringValue, !token.isEmpty {
                 sessionToken = token
                 if let master = response["data"]?["masterToken"]?.stringValue, !master.isEmpty { masterToken = master }
@@ -207,13 +220,16 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
     }
 
     /// One REST call (retried on 429, 5xx and network errors): the JSON of an HTTP 200 answer.
-    private func call(_ method: String, _ path: String, query: [(String, String?)], body: JSONValue?,
-                      token: String?, what: String, timeout: Double = 300) throws(ConnectorError) -> JSONValue {
+    private func call(
+        _ method: String, _ path: String, query: [(String, String?)], body: JSONValue?,
+        token: String?, what: String, timeout: Double = 300
+    ) throws(ConnectorError) -> JSONValue {
         guard let url = HTTPClient.url(settings.baseURL, path, query: query) else {
             throw protocolError("cannot build the URL for \(path)")
         }
-        let request = HTTPRequest(method, url, headers: headers(token: token),
-                                  body: body.map(HTTPClient.jsonBody), timeout: timeout)
+        let request = HTTPRequest(
+            method, url, headers: headers(token: token),
+            body: body.map(HTTPClient.jsonBody), timeout: timeout)
         do {
             let response = try http.send(request, retry: retry, cancellation: cancellation)
             if response.status == 200 { return try response.json() }
@@ -221,8 +237,9 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
             if let json = try? response.json(), json["message"]?.stringValue != nil {
                 throw serverError(json, prefix: "\(what) failed (HTTP \(response.status)): ")
             }
-            throw ConnectorError(source: sourceName, message: "\(what) failed: Snowflake answered HTTP \(response.status)",
-                                 detail: response.snippet.map(scrub))
+            throw ConnectorError(
+                source: sourceName, message: "\(what) failed: Snowflake answered HTTP \(response.status)",
+                detail: response.snippet.map(scrub))
         } catch let error as ConnectorError {
             throw error
         } catch let error as HTTPFailure {
@@ -249,9 +266,10 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
         if let state = data?["sqlState"]?.stringValue, !state.isEmpty { details.append("SQL state \(state)") }
         if let id = data?["queryId"]?.stringValue, !id.isEmpty { details.append("query ID \(id)") }
         let message = response["message"]?.stringValue ?? "the request failed"
-        return ConnectorError(source: sourceName, message: scrub(prefix + message), code: code,
-                              detail: details.isEmpty ? nil : details.joined(separator: ", "),
-                              cancelled: code == Code.cancelled)
+        return ConnectorError(
+            source: sourceName, message: scrub(prefix + message), code: code,
+            detail: details.isEmpty ? nil : details.joined(separator: ", "),
+            cancelled: code == Code.cancelled)
     }
 
     private func protocolError(_ message: String) -> ConnectorError {
@@ -281,7 +299,8 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
     /// The text of the first `<name>...</name>` in `xml`.
     static func xmlElement(_ name: String, in xml: String) -> String? {
         guard let open = xml.range(of: "<\(name)>"),
-              let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+            let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex)
+        else { return nil }
         let value = xml[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
         return value.isEmpty ? nil : value
     }

@@ -26,8 +26,9 @@ struct SnowflakeResult {
     init(data: JSONValue, source: String) throws(ConnectorError) {
         self.source = source
         if let format = data["queryResultFormat"]?.stringValue, format.lowercased() != "json" {
-            throw ConnectorError(source: source, message: "Snowflake sent the result in '\(format)' format; visivo reads only the JSON format",
-                                 hint: "check that no account, user or session parameter forces the Arrow result format for this client")
+            throw ConnectorError(
+                source: source, message: "Snowflake sent the result in '\(format)' format; visivo reads only the JSON format",
+                hint: "check that no account, user or session parameter forces the Arrow result format for this client")
         }
         if case .array(let types)? = data["rowtype"] {
             for t in types {
@@ -52,14 +53,18 @@ struct SnowflakeResult {
         if case .object(let members)? = data["chunkHeaders"] {
             chunkHeaders = members.compactMap { m in m.value.stringValue.map { (m.key, $0) } }
         } else if let qrmk = data["qrmk"]?.stringValue, !qrmk.isEmpty {
-            chunkHeaders = [("x-amz-server-side-encryption-customer-algorithm", "AES256"),
-                            ("x-amz-server-side-encryption-customer-key", qrmk)]
+            chunkHeaders = [
+                ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+                ("x-amz-server-side-encryption-customer-key", qrmk),
+            ]
         }
     }
 
     /// Streams the columns, the inline rows, then each chunk's rows in order.
-    func stream<Sink: RowSink>(into sink: inout Sink,
-                               download: (String, [(name: String, value: String)]) throws(ConnectorError) -> Data) throws {
+    func stream<Sink: RowSink>(
+        into sink: inout Sink,
+        download: (String, [(name: String, value: String)]) throws(ConnectorError) -> Data
+    ) throws {
         try sink.columns(columns.map(\.name))
         for row in rowset { try sink.row(try values(row)) }
         for (i, chunk) in chunks.enumerated() {

@@ -101,9 +101,11 @@ public struct DagRenderer: Sendable {
             return .object(members)
         }
         var edges: [JSONValue] = []
-        for i in visible { for j in graph.needs[i] where isShown(j) {
-            edges.append(.object([("from", .string(graph.nodes[j].name)), ("to", .string(graph.nodes[i].name))]))
-        } }
+        for i in visible {
+            for j in graph.needs[i] where isShown(j) {
+                edges.append(.object([("from", .string(graph.nodes[j].name)), ("to", .string(graph.nodes[i].name))]))
+            }
+        }
         return JSONValue.object([("nodes", .array(nodes)), ("edges", .array(edges))]).serialized + "\n"
     }
 
@@ -123,9 +125,11 @@ public struct DagRenderer: Sendable {
             if let st = states[i] { lbl += "\n\(st)" }
             out += "  \(q(n.name)) [label=\(q(lbl)), shape=\(Self.dotShapes[n.kind]!)];\n"
         }
-        for i in visible { for j in graph.needs[i] where isShown(j) {
-            out += "  \(q(graph.nodes[j].name)) -> \(q(graph.nodes[i].name));\n"
-        } }
+        for i in visible {
+            for j in graph.needs[i] where isShown(j) {
+                out += "  \(q(graph.nodes[j].name)) -> \(q(graph.nodes[i].name));\n"
+            }
+        }
         return out + "}\n"
     }
 

@@ -66,7 +66,11 @@ struct ProjectDecoder {
     mutating func name(of f: Fields, kind: ObjectKind, parent: String?) -> (String, Bool)? {
         if let v = f["name"], let name = f.string("name", &diagnostics) {
             if !Self.isValidName(name) {
-                diagnostics.append(Diagnostic(.error, "invalid \(kind) name '\(name)': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters", at: v.location))
+                diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        "invalid \(kind) name '\(name)': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters",
+                        at: v.location))
             }
             register(name, kind: kind, at: v.location)
             return (name, false)
@@ -123,7 +127,8 @@ struct ProjectDecoder {
     mutating func source(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "source '\($0)'" } ?? "source"
         guard let f = Fields(node, what: label, known: Self.sourceKeys, diagnostics: &diagnostics),
-              let (name, synthetic) = name(of: f, kind: .source, parent: parent) else { return nil }
+            let (name, synthetic) = name(of: f, kind: .source, parent: parent)
+        else { return nil }
         guard let typeText = f.requiredString("type", &diagnostics) else { return nil }
         guard let type = Source.Kind(rawValue: typeText) else {
             let known = Source.Kind.allCases.map(\.rawValue)
@@ -162,7 +167,8 @@ struct ProjectDecoder {
         s.freshness = f.string("freshness", &diagnostics)
         for item in f.list("attach", &diagnostics) {
             guard let a = Fields(item, what: "an attach entry of \(label)", known: ["schema_name", "source"], diagnostics: &diagnostics),
-                  let schema = a.requiredString("schema_name", &diagnostics) else { continue }
+                let schema = a.requiredString("schema_name", &diagnostics)
+            else { continue }
             guard let srcNode = a["source"] else {
                 diagnostics.append(Diagnostic(.error, "an attach entry of \(label) is missing required key 'source'", at: item.location))
                 continue
@@ -170,7 +176,8 @@ struct ProjectDecoder {
             if let text = srcNode.scalar, let refName = Self.parseRef(text) {
                 s.attach.append(.init(schemaName: schema, database: "", sourceName: refName))
             } else if let sf = Fields(srcNode, what: "the attached source '\(schema)'", known: ["name", "type", "database"], diagnostics: &diagnostics),
-                      let db = sf.requiredString("database", &diagnostics) {
+                let db = sf.requiredString("database", &diagnostics)
+            {
                 s.attach.append(.init(schemaName: schema, database: db, sourceName: nil))
             }
         }
@@ -203,13 +210,16 @@ struct ProjectDecoder {
         }
         if s.type == .snowflake {
             if f["account"] == nil {
-                diagnostics.append(Diagnostic(.error, "\(label) is missing required key 'account' (the Snowflake account identifier, e.g. myorg-myaccount)", at: f.node.location))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "\(label) is missing required key 'account' (the Snowflake account identifier, e.g. myorg-myaccount)", at: f.node.location))
             }
             if f["username"] == nil {
                 diagnostics.append(Diagnostic(.error, "\(label) is missing required key 'username' (the Snowflake login name)", at: f.node.location))
             }
             if s.password == nil && s.privateKeyPath == nil {
-                diagnostics.append(Diagnostic(.error, "\(label) needs 'password' or 'private_key_path' (key-pair authentication) to log in to Snowflake", at: f.node.location))
+                diagnostics.append(
+                    Diagnostic(.error, "\(label) needs 'password' or 'private_key_path' (key-pair authentication) to log in to Snowflake", at: f.node.location))
             }
         }
     }
@@ -221,11 +231,15 @@ struct ProjectDecoder {
     mutating func model(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "model '\($0)'" } ?? "model"
         guard let f = Fields(node, what: label, known: Self.modelKeys, diagnostics: &diagnostics),
-              let (name, _) = name(of: f, kind: .model, parent: parent) else { return nil }
+            let (name, _) = name(of: f, kind: .model, parent: parent)
+        else { return nil }
         let kind: Model.Kind
         if f["args"] != nil {
             if f["models"] != nil || f["sql"] != nil {
-                diagnostics.append(Diagnostic(.error, "\(label) has 'args' (a CSV-script model) and also '\(f["models"] != nil ? "models" : "sql")'; a model is exactly one kind", at: f.keyLocation("args")!))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "\(label) has 'args' (a CSV-script model) and also '\(f["models"] != nil ? "models" : "sql")'; a model is exactly one kind",
+                        at: f.keyLocation("args")!))
             }
             let args = f.stringList("args", &diagnostics).map(\.value)
             if args.isEmpty { diagnostics.append(Diagnostic(.error, "'args' of \(label) must name a program to run", at: f["args"]!.location)) }
@@ -241,7 +255,8 @@ struct ProjectDecoder {
             }
             kind = .sql(sql: f.string("sql", &diagnostics) ?? "", source: source)
         } else {
-            diagnostics.append(Diagnostic(.error, "\(label) needs 'sql' (a SQL model), 'args' (a CSV-script model) or 'models' (a local-merge model)", at: node.location))
+            diagnostics.append(
+                Diagnostic(.error, "\(label) needs 'sql' (a SQL model), 'args' (a CSV-script model) or 'models' (a local-merge model)", at: node.location))
             return nil
         }
         var m = Model(name: name, kind: kind, location: node.location)
@@ -257,7 +272,8 @@ struct ProjectDecoder {
     mutating func trace(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "trace '\($0)'" } ?? "trace"
         guard let f = Fields(node, what: label, known: Self.traceKeys, diagnostics: &diagnostics),
-              let (name, _) = name(of: f, kind: .trace, parent: parent) else { return nil }
+            let (name, _) = name(of: f, kind: .trace, parent: parent)
+        else { return nil }
         guard let modelNode = f["model"] else {
             diagnostics.append(Diagnostic(.error, "\(label) is missing required key 'model'", at: node.location))
             return nil
@@ -279,7 +295,8 @@ struct ProjectDecoder {
             if let pairs = c.mapping {
                 for pair in pairs {
                     guard let key = pair.key.scalar, let expr = pair.value.scalar else {
-                        diagnostics.append(Diagnostic(.error, "each entry of 'columns' of \(label) must be a name and a SQL expression", at: pair.value.location))
+                        diagnostics.append(
+                            Diagnostic(.error, "each entry of 'columns' of \(label) must be a name and a SQL expression", at: pair.value.location))
                         continue
                     }
                     let text = TraceQueryCompiler.unwrapQuery(expr) ?? expr
@@ -311,7 +328,8 @@ struct ProjectDecoder {
     mutating func chart(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "chart '\($0)'" } ?? "chart"
         guard let f = Fields(node, what: label, known: ["name", "traces", "layout", "selector"], diagnostics: &diagnostics),
-              let (name, _) = name(of: f, kind: .chart, parent: parent) else { return nil }
+            let (name, _) = name(of: f, kind: .chart, parent: parent)
+        else { return nil }
         let traces = f.list("traces", &diagnostics).compactMap { refOrInline($0, kind: .trace, parent: name, field: "traces") }
         let selector = f["selector"].flatMap { refOrInline($0, kind: .selector, parent: name, field: "selector") }
         project.charts.append(Chart(name: name, traces: traces, layout: f["layout"]?.json, selector: selector, location: node.location))
@@ -321,23 +339,27 @@ struct ProjectDecoder {
     mutating func table(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "table '\($0)'" } ?? "table"
         guard let f = Fields(node, what: label, known: ["name", "traces", "column_defs", "rows_per_page", "selector"], diagnostics: &diagnostics),
-              let (name, _) = name(of: f, kind: .table, parent: parent) else { return nil }
+            let (name, _) = name(of: f, kind: .table, parent: parent)
+        else { return nil }
         let traces = f.list("traces", &diagnostics).compactMap { refOrInline($0, kind: .trace, parent: name, field: "traces") }
         var defs: [Table.ColumnDefs] = []
         for item in f.list("column_defs", &diagnostics) {
             guard let d = Fields(item, what: "a column_defs entry of \(label)", known: ["trace_name", "columns"], diagnostics: &diagnostics),
-                  let traceName = d.located("trace_name", &diagnostics) else { continue }
+                let traceName = d.located("trace_name", &diagnostics)
+            else { continue }
             defs.append(.init(traceName: traceName, columns: d.list("columns", &diagnostics).map(\.json)))
         }
         let selector = f["selector"].flatMap { refOrInline($0, kind: .selector, parent: name, field: "selector") }
-        project.tables.append(Table(name: name, traces: traces, columnDefs: defs, rowsPerPage: f.int("rows_per_page", &diagnostics), selector: selector, location: node.location))
+        project.tables.append(
+            Table(name: name, traces: traces, columnDefs: defs, rowsPerPage: f.int("rows_per_page", &diagnostics), selector: selector, location: node.location))
         return Ref(name, at: node.location)
     }
 
     mutating func selector(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "selector '\($0)'" } ?? "selector"
         guard let f = Fields(node, what: label, known: ["name", "type", "options"], diagnostics: &diagnostics),
-              let (name, _) = name(of: f, kind: .selector, parent: parent) else { return nil }
+            let (name, _) = name(of: f, kind: .selector, parent: parent)
+        else { return nil }
         let type = f.string("type", &diagnostics) ?? "multiple"
         if type != "single" && type != "multiple" {
             diagnostics.append(Diagnostic(.error, "'type' of \(label) must be 'single' or 'multiple', not '\(type)'", at: f["type"]!.location))
@@ -361,20 +383,29 @@ struct ProjectDecoder {
     mutating func dashboard(_ node: YAMLNode) {
         let label = node["name"]?.scalar.map { "dashboard '\($0)'" } ?? "dashboard"
         guard let f = Fields(node, what: label, known: ["name", "rows", "description", "tags", "level"], diagnostics: &diagnostics),
-              let (name, _) = name(of: f, kind: .dashboard, parent: nil) else { return }
+            let (name, _) = name(of: f, kind: .dashboard, parent: nil)
+        else { return }
         var rows: [Dashboard.Row] = []
         for rowNode in f.list("rows", &diagnostics) {
             guard let r = Fields(rowNode, what: "a row of \(label)", known: ["height", "items", "name"], diagnostics: &diagnostics) else { continue }
             let height = r.string("height", &diagnostics) ?? "medium"
             if !Self.heights.contains(height) {
-                diagnostics.append(Diagnostic(.error, "row height '\(height)' of \(label) must be one of \(Self.heights.joined(separator: ", "))", at: r["height"]!.location))
+                diagnostics.append(
+                    Diagnostic(.error, "row height '\(height)' of \(label) must be one of \(Self.heights.joined(separator: ", "))", at: r["height"]!.location))
             }
             var items: [Dashboard.Item] = []
             for itemNode in r.list("items", &diagnostics) {
-                guard let i = Fields(itemNode, what: "an item of \(label)", known: ["width", "markdown", "chart", "table", "selector", "name", "align", "justify"], diagnostics: &diagnostics) else { continue }
+                guard
+                    let i = Fields(
+                        itemNode, what: "an item of \(label)", known: ["width", "markdown", "chart", "table", "selector", "name", "align", "justify"],
+                        diagnostics: &diagnostics)
+                else { continue }
                 let kinds = ["markdown", "chart", "table", "selector"].filter { i[$0] != nil }
                 if kinds.count > 1 {
-                    diagnostics.append(Diagnostic(.error, "an item of \(label) has \(kinds.joined(separator: " and ")); an item holds only one of markdown, chart, table, selector", at: itemNode.location))
+                    diagnostics.append(
+                        Diagnostic(
+                            .error, "an item of \(label) has \(kinds.joined(separator: " and ")); an item holds only one of markdown, chart, table, selector",
+                            at: itemNode.location))
                 }
                 var content = Dashboard.Content.empty
                 switch kinds.first {

@@ -12,7 +12,9 @@ public struct ProjectLoader: Sendable {
     /// `-s/--source`: the source SQL models without one use, over `defaults.source_name`.
     public var sourceOverride: String?
 
-    public init(workingDirectory: String, envFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, sourceOverride: String? = nil) {
+    public init(
+        workingDirectory: String, envFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, sourceOverride: String? = nil
+    ) {
         self.workingDirectory = workingDirectory
         self.envFile = envFile
         self.environment = environment
@@ -83,7 +85,8 @@ public struct ProjectLoader: Sendable {
     public func contentHash(ofFiles files: [String]) -> String? {
         let dir = URL(fileURLWithPath: workingDirectory).standardizedFileURL.path
         guard let first = Self.projectFileNames.first(where: { FileManager.default.fileExists(atPath: dir + "/" + $0) }),
-              first == files.first, let env = templateEnvironment(directory: dir) else { return nil }
+            first == files.first, let env = templateEnvironment(directory: dir)
+        else { return nil }
         let template = Template(environment: env)
         var hasher = FingerprintHasher()
         for name in files {
@@ -181,7 +184,10 @@ struct FileReader {
                 continue
             }
             if includePath.contains(".git@") || includePath.contains(" -- ") {
-                diagnostics.append(Diagnostic(.error, "git includes ('\(includePath)') are not supported yet; clone the repository and include the file by its path", at: pathNode.location))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "git includes ('\(includePath)') are not supported yet; clone the repository and include the file by its path",
+                        at: pathNode.location))
                 continue
             }
             let resolved = includePath.hasPrefix("/") ? includePath : base + "/" + includePath

@@ -14,14 +14,18 @@ enum ProjectValidator {
 
         func check(_ ref: Ref, is expected: ObjectKind..., from owner: String) {
             guard let kind = kinds[ref.name] else {
-                var message = "ref(\(ref.name)) in \(owner) names nothing: there is no \(expected.map(\.rawValue).joined(separator: " or ")) named '\(ref.name)'"
+                var message =
+                    "ref(\(ref.name)) in \(owner) names nothing: there is no \(expected.map(\.rawValue).joined(separator: " or ")) named '\(ref.name)'"
                 let candidates = kinds.filter { expected.contains($0.value) }.map(\.key).sorted()
                 if let near = Suggest.nearest(to: ref.name, in: candidates) { message += " (did you mean '\(near)'?)" }
                 d.append(Diagnostic(.error, message, at: ref.location))
                 return
             }
             if !expected.contains(kind) {
-                d.append(Diagnostic(.error, "ref(\(ref.name)) in \(owner) names a \(kind), but a \(expected.map(\.rawValue).joined(separator: " or ")) is expected here", at: ref.location))
+                d.append(
+                    Diagnostic(
+                        .error, "ref(\(ref.name)) in \(owner) names a \(kind), but a \(expected.map(\.rawValue).joined(separator: " or ")) is expected here",
+                        at: ref.location))
             }
         }
 
@@ -37,7 +41,10 @@ enum ProjectValidator {
                 if let source {
                     check(source, is: .source, from: "model '\(m.name)'")
                 } else if project.defaults.sourceName == nil {
-                    d.append(Diagnostic(.error, "model '\(m.name)' names no source and the project has no defaults.source_name (add 'source: ref(NAME)' or a default)", at: m.location))
+                    d.append(
+                        Diagnostic(
+                            .error, "model '\(m.name)' names no source and the project has no defaults.source_name (add 'source: ref(NAME)' or a default)",
+                            at: m.location))
                 }
             case .localMerge(let refs, _):
                 for r in refs { check(r, is: .model, from: "model '\(m.name)'") }
@@ -56,7 +63,10 @@ enum ProjectValidator {
             for r in t.traces { check(r, is: .trace, from: "table '\(t.name)'") }
             if let s = t.selector { check(s, is: .selector, from: "table '\(t.name)'") }
             for def in t.columnDefs where !t.traces.contains(where: { $0.name == def.traceName.value }) {
-                d.append(Diagnostic(.error, "column_defs of table '\(t.name)' name trace '\(def.traceName.value)', which is not one of the table's traces", at: def.traceName.location))
+                d.append(
+                    Diagnostic(
+                        .error, "column_defs of table '\(t.name)' name trace '\(def.traceName.value)', which is not one of the table's traces",
+                        at: def.traceName.location))
             }
         }
         // A selector's options may also name dashboard rows and items (to show or hide them).

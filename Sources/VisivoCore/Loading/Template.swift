@@ -87,7 +87,10 @@ public struct Template: Sendable {
                 if b == q { quote = nil }
             } else if b == UInt8(ascii: "#"), previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") {
                 return true
-            } else if b == UInt8(ascii: "'") || b == UInt8(ascii: "\""), previous == UInt8(ascii: " ") || previous == UInt8(ascii: ":") || previous == UInt8(ascii: "[") || previous == UInt8(ascii: ",") || previous == UInt8(ascii: "-") {
+            } else if b == UInt8(ascii: "'") || b == UInt8(ascii: "\""),
+                previous == UInt8(ascii: " ") || previous == UInt8(ascii: ":") || previous == UInt8(ascii: "[") || previous == UInt8(ascii: ",")
+                    || previous == UInt8(ascii: "-")
+            {
                 quote = b
             }
             previous = b
@@ -123,7 +126,10 @@ public struct Template: Sendable {
     /// Evaluates the inside of `{{ ... }}`.
     func evaluate(_ expr: Substring, at location: SourceLocation, diagnostics: inout [Diagnostic]) -> String {
         guard let call = Template.parseEnvVarCall(expr) else {
-            diagnostics.append(Diagnostic(.error, "unsupported template expression '{{ \(expr) }}' (only env_var('NAME') and env_var('NAME', 'default') are supported)", at: location))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "unsupported template expression '{{ \(expr) }}' (only env_var('NAME') and env_var('NAME', 'default') are supported)", at: location)
+            )
             return ""
         }
         if let value = environment[call.name] {
@@ -132,7 +138,10 @@ public struct Template: Sendable {
         if let fallback = call.fallback {
             return Template.escape(fallback)
         }
-        diagnostics.append(Diagnostic(.error, "environment variable '\(call.name)' is not set (set it, add it to .env, or give a default: env_var('\(call.name)', 'value'))", at: location))
+        diagnostics.append(
+            Diagnostic(
+                .error, "environment variable '\(call.name)' is not set (set it, add it to .env, or give a default: env_var('\(call.name)', 'value'))",
+                at: location))
         return ""
     }
 

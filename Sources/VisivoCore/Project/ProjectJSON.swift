@@ -25,7 +25,8 @@ public enum ProjectJSON {
         for t in project.tables {
             var members: [(String, JSONValue)] = [("name", .string(t.name)), ("traces", .array(t.traces.compactMap { traces[$0.name] }))]
             if !t.columnDefs.isEmpty {
-                members.append(("column_defs", .array(t.columnDefs.map { .object([("trace_name", .string($0.traceName.value)), ("columns", .array($0.columns))]) })))
+                members.append(
+                    ("column_defs", .array(t.columnDefs.map { .object([("trace_name", .string($0.traceName.value)), ("columns", .array($0.columns))]) })))
             }
             if let r = t.rowsPerPage { members.append(("rows_per_page", .int(Int64(r)))) }
             if let s = t.selector { members.append(("selector", selectors[s.name] ?? .null)) }
@@ -34,22 +35,30 @@ public enum ProjectJSON {
         let dashboards: [JSONValue] = project.dashboards.map { d in
             .object([
                 ("name", .string(d.name)),
-                ("rows", .array(d.rows.map { row in
-                    .object([
-                        ("height", .string(row.height)),
-                        ("items", .array(row.items.map { item in
-                            var members: [(String, JSONValue)] = [("width", .int(Int64(item.width)))]
-                            switch item.content {
-                            case .markdown(let m): members.append(("markdown", .string(m)))
-                            case .chart(let r): members.append(("chart", charts[r.name] ?? .null))
-                            case .table(let r): members.append(("table", tables[r.name] ?? .null))
-                            case .selector(let r): members.append(("selector", selectors[r.name] ?? .null))
-                            case .empty: break
-                            }
-                            return .object(members)
-                        })),
-                    ])
-                })),
+                (
+                    "rows",
+                    .array(
+                        d.rows.map { row in
+                            .object([
+                                ("height", .string(row.height)),
+                                (
+                                    "items",
+                                    .array(
+                                        row.items.map { item in
+                                            var members: [(String, JSONValue)] = [("width", .int(Int64(item.width)))]
+                                            switch item.content {
+                                            case .markdown(let m): members.append(("markdown", .string(m)))
+                                            case .chart(let r): members.append(("chart", charts[r.name] ?? .null))
+                                            case .table(let r): members.append(("table", tables[r.name] ?? .null))
+                                            case .selector(let r): members.append(("selector", selectors[r.name] ?? .null))
+                                            case .empty: break
+                                            }
+                                            return .object(members)
+                                        })
+                                ),
+                            ])
+                        })
+                ),
             ])
         }
         var top: [(String, JSONValue)] = []
@@ -91,7 +100,8 @@ public enum ProjectJSON {
         add("ssl_cert", s.sslCert)
         add("ssl_key", s.sslKey)
         if !s.attach.isEmpty {
-            m.append(("attach", .array(s.attach.map { .object([("schema_name", .string($0.schemaName)), ("source", .string($0.sourceName ?? $0.database))]) })))
+            m.append(
+                ("attach", .array(s.attach.map { .object([("schema_name", .string($0.schemaName)), ("source", .string($0.sourceName ?? $0.database))]) })))
         }
         return .object(m)
     }

@@ -107,7 +107,7 @@ enum SQLText {
             guard t.kind == .word else { continue }
             let next = i + 1 < toks.count ? toks[i + 1] : nil
             if next?.kind == .symbol, next?.text == "(" { continue }
-            if i > 0, toks[i - 1].text == "::" || (toks[i - 1].text == ":" ) { continue }
+            if i > 0, toks[i - 1].text == "::" || (toks[i - 1].text == ":") { continue }
             if !keywords.contains(t.text.lowercased()) { return true }
         }
         return false

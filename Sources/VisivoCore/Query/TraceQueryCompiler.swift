@@ -28,7 +28,8 @@ public enum TraceQueryCompiler {
     public static func unwrapQuery(_ text: String) -> String? {
         // Most strings in props are plain values: decide on the first byte before trimming.
         guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }),
-              first == UInt8(ascii: "q") || first == UInt8(ascii: "?") else { return nil }
+            first == UInt8(ascii: "q") || first == UInt8(ascii: "?")
+        else { return nil }
         let t = text.trimmingSpaces
         if t.hasPrefix("query("), t.utf8.last == UInt8(ascii: ")") {
             // Everything between the first "(" (that of `query(`) and the last ")".
@@ -72,7 +73,9 @@ public enum TraceQueryCompiler {
     /// Every `column(name)` mentioned anywhere in `text`.
     public static func columnNames(in text: String) -> [String] {
         var names: [String] = []
-        _ = substituteColumns(text) { names.append($0); return nil }
+        _ = substituteColumns(text) {
+            names.append($0); return nil
+        }
         return names
     }
 
@@ -161,11 +164,12 @@ public enum TraceQueryCompiler {
             groupBy.append(statement)
         }
 
-        var s = "WITH \nbase_query as (\n    \(model.sql)\n),\ncolumnize_cohort_on as (\n    SELECT \n        *,\n        \(cohortOn) as \(q)cohort_on\(q)\n    FROM base_query\n)\nSELECT"
+        var s =
+            "WITH \nbase_query as (\n    \(model.sql)\n),\ncolumnize_cohort_on as (\n    SELECT \n        *,\n        \(cohortOn) as \(q)cohort_on\(q)\n    FROM base_query\n)\nSELECT"
         if items.isEmpty {
             s += "\n        *,"
         } else {
-            for item in items { s += "\n            \(item.sql) as \(dialect.alias(item.key)),"}
+            for item in items { s += "\n            \(item.sql) as \(dialect.alias(item.key))," }
         }
         s += "\n    \(q)cohort_on\(q)\nFROM columnize_cohort_on"
         if !vanilla.isEmpty {

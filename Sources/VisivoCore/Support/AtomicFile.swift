@@ -40,7 +40,8 @@ public enum AtomicFile {
         }
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
         // Large results are written from where they are, not copied first.
-        var failure = bytes.withContiguousStorageIfAvailable { FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer($0)) }
+        var failure =
+            bytes.withContiguousStorageIfAvailable { FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer($0)) }
             ?? Array(bytes).withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) }
         var st = stat()
         if failure == nil && fstat(fd, &st) != 0 { failure = errno }

@@ -70,7 +70,10 @@ public enum JSONParser {
                 }
             default:
                 let start = i
-                while i < bytes.count, let c = Optional(bytes[i]), (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { i += 1 }
+                while i < bytes.count, let c = Optional(bytes[i]),
+                    (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "e")
+                        || c == UInt8(ascii: "E")
+                { i += 1 }
                 guard i > start else { throw Failure(offset: i) }
                 return .number(String(decoding: bytes[start..<i], as: UTF8.self))
             }
@@ -93,10 +96,13 @@ public enum JSONParser {
                     case UInt8(ascii: "b"): out.append(0x08)
                     case UInt8(ascii: "f"): out.append(0x0C)
                     case UInt8(ascii: "u"):
-                        guard i + 4 < bytes.count, var code = UInt32(String(decoding: bytes[i + 1...i + 4], as: UTF8.self), radix: 16) else { throw Failure(offset: i) }
+                        guard i + 4 < bytes.count, var code = UInt32(String(decoding: bytes[i + 1...i + 4], as: UTF8.self), radix: 16) else {
+                            throw Failure(offset: i)
+                        }
                         i += 4
                         if (0xD800..<0xDC00).contains(code), i + 6 < bytes.count, bytes[i + 1] == UInt8(ascii: "\\"), bytes[i + 2] == UInt8(ascii: "u"),
-                           let low = UInt32(String(decoding: bytes[i + 3...i + 6], as: UTF8.self), radix: 16) {
+                            let low = UInt32(String(decoding: bytes[i + 3...i + 6], as: UTF8.self), radix: 16)
+                        {
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                             i += 6
                         }
