@@ -4,7 +4,7 @@
 // a Swift file with two string constants: `EmbeddedViewer.script`, the modules joined into
 // one classic script, and `EmbeddedViewer.stylesheet`. Browsers refuse module scripts on
 // file:// pages, and a dist must open from disk, so the modules are joined here, under
-// rules the viewer's files keep (Sources/VisivoSite/Viewer/README.md):
+// rules the viewer's files keep (docs/viewing-dashboards.md):
 // imports only as `import { a, b } from './x.js';` (on one line or several), exports only as
 // `export function|const|let|class`, top-level names unique across files, `main.js` the entry.
 import Foundation

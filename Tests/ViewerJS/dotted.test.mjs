@@ -1,17 +1,26 @@
 // Dotted keys -> nested objects (dotted.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setDotted, nestDotted, cohortColumns } from '../../Sources/VisivoSite/Viewer/dotted.js';
+import { setDotted, cohortColumns } from '../../Sources/VisivoSite/Viewer/dotted.js';
 
-test('nestDotted nests dotted keys under a prefix', () => {
+// The props of a flat cohort, nested: every `props.*` key written at its path.
+function nestProps(flat) {
+  const nested = {};
+  for (const [key, value] of Object.entries(flat)) {
+    if (key.startsWith('props.')) setDotted(nested, key.slice('props.'.length), value);
+  }
+  return nested;
+}
+
+test('dotted keys nest into objects', () => {
   const color = ['red', 'blue'];
-  const nested = nestDotted({ 'props.x': [1, 2], 'props.marker.color': color, 'columns.c': [3] }, 'props.');
+  const nested = nestProps({ 'props.x': [1, 2], 'props.marker.color': color, 'columns.c': [3] });
   assert.deepEqual(nested, { x: [1, 2], marker: { color: ['red', 'blue'] } });
   assert.equal(nested.marker.color, color, 'values are not copied');
 });
 
 test('list indexes create lists', () => {
-  const nested = nestDotted({ 'props.customdata.0': ['a'], 'props.customdata.1': ['b'] }, 'props.');
+  const nested = nestProps({ 'props.customdata.0': ['a'], 'props.customdata.1': ['b'] });
   assert.ok(Array.isArray(nested.customdata));
   assert.deepEqual(nested.customdata, [['a'], ['b']]);
 });
@@ -42,8 +51,8 @@ test('prototype paths are ignored', () => {
   assert.equal({}.polluted, undefined);
 });
 
-test('a key without the prefix, or the bare prefix, is left out', () => {
-  assert.deepEqual(nestDotted({ 'props.': [1], 'columns.x': [2], x: [3] }, 'props.'), {});
+test('a single segment sets a key', () => {
+  assert.deepEqual(setDotted({ a: 1 }, 'x', [2]), { a: 1, x: [2] });
 });
 
 test('cohortColumns strips the columns. prefix only', () => {

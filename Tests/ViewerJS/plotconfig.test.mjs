@@ -26,10 +26,11 @@ test('the chart wins over the defaults', () => {
   assert.deepEqual(layout.font, { family: FONT_STACK, size: 10 });
 });
 
-test('config: responsive, no logo, PNG download kept and named after the chart', () => {
+test('config: responsive, no logo, no cloud button, PNG download kept and named after the chart', () => {
   const config = plotConfig('revenue / month');
   assert.equal(config.responsive, true);
   assert.equal(config.displaylogo, false);
+  assert.equal(config.showSendToCloud, false);
   assert.ok(!config.modeBarButtonsToRemove.includes('toImage'));
   assert.equal(config.toImageButtonOptions.filename, 'revenue - month');
 });

@@ -8,6 +8,7 @@ import {
   rowCount,
   cellValue,
   cellText,
+  isNumericColumn,
   compareCells,
   sortedRowOrder,
   pageSlice,
@@ -108,4 +109,12 @@ test('CSV of the whole table in display order with CRLF line ends', () => {
   const columns = [{ key: 'props.x', header: 'Segment, name' }, { key: 'props.y', header: 'y' }];
   const data = { 'props.x': ['smb', 'enterprise'], 'props.y': [432.49, null] };
   assert.equal(tableCsv(columns, data, [1, 0]), '"Segment, name",y\r\nenterprise,\r\nsmb,432.49\r\n');
+});
+
+test('numeric columns are those whose first value is a number', () => {
+  const data = { n: [null, 3, 'x'], s: ['a', 1], e: [] };
+  assert.equal(isNumericColumn(data, 'n'), true);
+  assert.equal(isNumericColumn(data, 's'), false);
+  assert.equal(isNumericColumn(data, 'e'), false);
+  assert.equal(isNumericColumn(data, 'missing'), false);
 });

@@ -2,25 +2,19 @@
 // in as text nodes). Used by the page modules; touches `document` only when called.
 
 /**
- * Creates an element. `props`: `className`, `text`, `dataset` (object), `style`
- * (object of CSS properties, custom properties included), `on` (event name ->
- * handler); any other key is an attribute (skipped when null, undefined or false; true
- * gives an empty attribute). Children: nodes, strings (text), arrays, or null/false
- * (skipped).
+ * Creates an element. `props`: `className`, `dataset` (object; null/undefined values
+ * skipped), `on` (event name -> handler); any other key is an attribute (skipped when
+ * null, undefined or false; true gives an empty attribute). Children: nodes, strings
+ * (text), arrays, or null/false (skipped).
  */
 export function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === null || value === undefined || value === false) continue;
     if (key === 'className') node.className = value;
-    else if (key === 'text') node.textContent = value;
     else if (key === 'dataset') {
       for (const [name, data] of Object.entries(value)) {
         if (data !== null && data !== undefined) node.dataset[name] = data;
-      }
-    } else if (key === 'style') {
-      for (const [name, css] of Object.entries(value)) {
-        if (css !== null && css !== undefined) node.style.setProperty(name, String(css));
       }
     } else if (key === 'on') {
       for (const [event, handler] of Object.entries(value)) node.addEventListener(event, handler);

@@ -1,6 +1,6 @@
 // Dotted keys: a data file names each column by its path in the plotly trace
-// ("props.marker.color", "props.customdata.0"); these helpers write such paths into
-// nested objects, creating a list where the next segment is a list index.
+// ("props.marker.color", "props.customdata.0"); setDotted writes such a path into a
+// nested object, creating a list where the next segment is a list index.
 // Pure: no DOM.
 
 const LIST_INDEX = /^(0|[1-9]\d*)$/;
@@ -28,21 +28,6 @@ export function setDotted(target, path, value) {
   }
   node[segments[segments.length - 1]] = value;
   return target;
-}
-
-/**
- * The entries of `flat` whose key starts with `prefix` (e.g. "props."), nested by the
- * rest of their key: `{"props.marker.color": c}` -> `{marker: {color: c}}`.
- * The values themselves are not copied.
- */
-export function nestDotted(flat, prefix = '') {
-  const nested = {};
-  for (const key of Object.keys(flat)) {
-    if (key.startsWith(prefix) && key.length > prefix.length) {
-      setDotted(nested, key.slice(prefix.length), flat[key]);
-    }
-  }
-  return nested;
 }
 
 /** A cohort's `columns.<name>` arrays by name (the part after "columns."). */

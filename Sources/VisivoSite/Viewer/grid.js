@@ -12,7 +12,7 @@ export const ROW_HEIGHTS = {
   xxlarge: 1024,
 };
 
-export const DEFAULT_ROW_HEIGHT = 'medium';
+const DEFAULT_ROW_HEIGHT = 'medium';
 
 /**
  * A row's height in px, or null for `compact`. Accepts the names above, an integer

@@ -85,34 +85,33 @@ class Viewer {
 
   /** Draws a project version: the project page or the dashboard, then records the version. */
   async draw(project) {
-    let content;
+    const header = topBar(this.base, project, this.dashboardName);
     try {
       if (this.dashboardView && typeof Plotly === 'undefined') {
-        content = h('main', {}, notice('plotly.js did not load', [
+        this.setPage(header, h('main', {}, notice('plotly.js did not load', [
           `${this.base}assets/plotly.min.js is missing or failed to run, so charts cannot be drawn. Build the site again.`,
-        ]));
+        ])));
       } else if (this.dashboardView) {
         const dashboard = findDashboard(project, this.dashboardName);
         const loaded = dashboard ? await loadDashboardData(this.base, project, dashboard) : new Map();
-        this.setPage(topBar(this.base, project, this.dashboardName), this.dashboardView.element);
+        // In the page before drawing: plotly sizes each plot from its card.
+        this.setPage(header, this.dashboardView.element);
         this.dashboardView.show(project, loaded);
-        content = this.dashboardView.element;
       } else {
-        content = projectPage(this.base, project);
+        this.setPage(header, projectPage(this.base, project));
       }
     } catch (error) {
       console.error('visivo: drawing failed', error);
-      content = h('main', {}, notice('This page could not be drawn', [String(error?.message ?? error)]));
+      this.setPage(header, h('main', {}, notice('This page could not be drawn', [String(error?.message ?? error)])));
     }
     this.project = project;
-    this.setPage(topBar(this.base, project, this.dashboardName), content);
     document.documentElement.dataset.visivoVersion = project.version ?? '';
   }
 
   /** Puts the top bar and the content in the root, leaving a content already there in place. */
   setPage(header, content) {
-    if (this.header) this.header.replaceWith(header);
-    else this.root.prepend(header);
+    if (this.header && this.header !== header) this.header.replaceWith(header);
+    else if (!this.header) this.root.prepend(header);
     this.header = header;
     showBuilding(this.building);
     for (const child of [...this.root.children]) if (child !== header && child !== content) child.remove();

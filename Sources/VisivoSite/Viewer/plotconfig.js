@@ -1,6 +1,7 @@
 // What we hand plotly besides traces: the chart's layout as written (titles normalised
 // for plotly.js 4) over a few card-friendly defaults, and the plot config (responsive,
-// no plotly logo, a small mode bar that keeps "download as PNG"). Pure: no DOM.
+// no plotly logo, no "Share chart" button (it posts to a server), a small mode bar that
+// keeps "download as PNG"). Pure: no DOM.
 
 import { normalizeTitles } from './titles.js';
 
@@ -47,6 +48,7 @@ export function plotConfig(chartName) {
   return {
     responsive: true,
     displaylogo: false,
+    showSendToCloud: false,
     modeBarButtonsToRemove: REMOVED_MODE_BAR_BUTTONS,
     toImageButtonOptions: { filename: fileSafeName(chartName), scale: 2 },
   };

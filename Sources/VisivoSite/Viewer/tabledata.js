@@ -4,7 +4,7 @@
 // row indexes.
 
 export const PAGE_SIZES = [3, 5, 15, 25, 50, 100, 500, 1000];
-export const DEFAULT_ROWS_PER_PAGE = 50;
+const DEFAULT_ROWS_PER_PAGE = 50;
 
 const CELL_COLLATOR = new Intl.Collator(undefined, { numeric: true });
 
@@ -43,6 +43,14 @@ export function cellValue(data, key, index) {
   const values = data?.[key];
   const value = Array.isArray(values) ? values[index] : undefined;
   return value === undefined ? null : value;
+}
+
+/** Whether column `key` of a cohort's `data` holds numbers (its first non-null value is one). */
+export function isNumericColumn(data, key) {
+  const values = data?.[key];
+  if (!Array.isArray(values)) return false;
+  const first = values.find((value) => value !== null && value !== undefined && value !== '');
+  return typeof first === 'number';
 }
 
 /** A cell's text: '' for null, JSON for objects and lists, else the value's text. */

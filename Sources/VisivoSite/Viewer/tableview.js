@@ -7,7 +7,7 @@
 import { h, errorBox } from './dom.js';
 import { drawableTraceData, traceCohorts } from './traces.js';
 import { cohortFilter, tableCohort } from './selectors.js';
-import { tableColumns, rowCount, cellValue, cellText, sortedRowOrder, pageSlice, pageSizeChoices, initialPageSize, tableCsv } from './tabledata.js';
+import { tableColumns, rowCount, cellValue, cellText, isNumericColumn, sortedRowOrder, pageSlice, pageSizeChoices, initialPageSize, tableCsv } from './tabledata.js';
 import { fileSafeName } from './plotconfig.js';
 import { SelectorWidget } from './selectorview.js';
 
@@ -64,6 +64,8 @@ export class TableView {
       this.state.cohortId = cohortId;
       this.state.page = 1;
     }
+    // Unchanged table and cohort (another selector changed): keep the drawn rows and scroll.
+    if (this.current && this.current.table === table && this.current.entry.columns === entry.columns) return;
     const columns = tableColumns(table, entry.trace, entry.columns);
     if (!columns.some((column) => column.key === this.state.sortKey)) this.state.sortKey = null;
     this.current = { table, entry, columns, count: rowCount(entry.columns, columns.map((column) => column.key)) };
@@ -99,12 +101,14 @@ export class TableView {
     const order = this.rowOrder();
     const slice = pageSlice(count, state.page, state.pageSize);
     state.page = slice.page;
-    const headers = columns.map((column) => {
+    const numeric = columns.map((column) => isNumericColumn(entry.columns, column.key));
+    const headers = columns.map((column, c) => {
       const sorted = state.sortKey === column.key;
       const direction = sorted ? (state.sortDir === 'desc' ? 'descending' : 'ascending') : 'none';
       return h(
         'th',
         {
+          className: numeric[c] ? 'vz-num' : null,
           dataset: { key: column.key },
           'aria-sort': direction,
           tabindex: '0',
@@ -131,10 +135,9 @@ export class TableView {
         h(
           'tr',
           {},
-          columns.map((column) => {
-            const value = cellValue(entry.columns, column.key, index);
-            return h('td', { className: typeof value === 'number' ? 'vz-num' : null }, cellText(value));
-          }),
+          columns.map((column, c) =>
+            h('td', { className: numeric[c] ? 'vz-num' : null }, cellText(cellValue(entry.columns, column.key, index))),
+          ),
         ),
       );
     }
