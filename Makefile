@@ -82,9 +82,10 @@ test: build test-deps
 	scripts/mariadb-test-server.sh start; \
 	VISIVO_DUCKDB_LIBRARY="$$duckdb_lib" VISIVO_BINARY=$(CURDIR)/$(BIN) $(SWIFT) test
 
-bench:
+bench: test-deps plotly
 	$(SWIFT) build -c release
 	python3 benchmarks/run.py
+	python3 benchmarks/viewer.py
 
 install: deps plotly
 	$(SWIFT) build -c release

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 import VisivoSite
 
 /// `visivo serve`'s HTTP side: the live site's files, and `/_visivo/events`, the
@@ -18,7 +17,8 @@ public struct ViewerServer: Sendable {
         self.port = port
     }
 
-    /// Serves until SIGINT or SIGTERM; `ready` hears the bound port (useful with port 0).
+    /// Serves until the calling task is cancelled; `ready` hears the bound port (useful
+    /// with port 0).
     public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
         let live = self.live
@@ -44,16 +44,30 @@ public struct ViewerServer: Sendable {
         router.get("/") { _, _ -> Response in
             Self.file("/", site: live.site)
         }
+        // HEAD answers as GET would, without the body (link checkers and `curl -I`).
+        router.head("**") { request, _ -> Response in
+            Self.head(Self.file(request.uri.path, site: live.site))
+        }
+        router.head("/") { _, _ -> Response in
+            Self.head(Self.file("/", site: live.site))
+        }
         var logger = Logger(label: "visivo.serve")
-        logger.logLevel = .warning
+        // Cancelling the server on Ctrl-C is logged as an error by Hummingbird; a bind failure
+        // still reaches the caller as a thrown error.
+        logger.logLevel = .critical
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            services: [Shutdown(live: live)],
             onServerRunning: { channel in ready(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        try await app.runService(gracefulShutdownSignals: [.sigint, .sigterm])
+        try await app.run()
+    }
+
+    static func head(_ response: Response) -> Response {
+        var headers = response.headers
+        if let length = response.body.contentLength { headers[.contentLength] = String(length) }
+        return Response(status: response.status, headers: headers, body: .init())
     }
 
     /// A site file, by its URL path; 404 for what the site does not have.
@@ -74,16 +88,5 @@ public struct ViewerServer: Sendable {
         }
         headers[.contentType] = Site.contentType(of: path.isEmpty || path.hasSuffix("/") ? "index.html" : path)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-}
-
-/// Ends the pages' event streams when the server shuts down, so that graceful shutdown
-/// does not wait for connections that never end, and stops the watcher and builds.
-struct Shutdown: Service {
-    let live: LiveSite
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        live.stop()
     }
 }

@@ -34,6 +34,7 @@ public enum SitePage {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title))</title>
+            <link rel="icon" href="data:,">
             <link rel="stylesheet" href="\(base)assets/viewer.css">
             <script>window.VISIVO_PAGE = \(inlineJSON(page));</script>
             <script src="\(escape(plotly))"></script>
