@@ -6,7 +6,7 @@
 // file:// pages, and a dist must open from disk, so the modules are joined here, under
 // rules the viewer's files keep (docs/viewing-dashboards.md):
 // imports only as `import { a, b } from './x.js';` (on one line or several), exports only as
-// `export function|const|let|class`, top-level names unique across files, `main.js` the entry.
+// `export function|const|class`, top-level names unique across files, `main.js` the entry.
 import Foundation
 
 struct Module {
@@ -40,6 +40,10 @@ func parse(name: String, text: String) -> Module {
             guard let from = statement.range(of: " from '"), statement.hasPrefix("import {"),
                 statement.hasSuffix("';") || statement.hasSuffix("'")
             else { fail("\(name):\(first + 1): imports must read `import { a, b } from './x.js';`") }
+            let names = statement[statement.index(statement.startIndex, offsetBy: "import {".count)..<from.lowerBound]
+            if names.split(separator: ",").contains(where: { $0.trimmingCharacters(in: CharacterSet(charactersIn: " }")).contains(" ") }) {
+                fail("\(name):\(first + 1): `import { a as b }` cannot be joined (all modules share one scope): import names as they are")
+            }
             let path = statement[from.upperBound...].prefix { $0 != "'" }
             guard path.hasPrefix("./"), path.hasSuffix(".js"), !path.dropFirst(2).contains("/") else {
                 fail("\(name):\(first + 1): import from '\(path)': only ./<file>.js in the same folder")
@@ -52,8 +56,8 @@ func parse(name: String, text: String) -> Module {
         }
         if trimmed.hasPrefix("export ") {
             let rest = trimmed.dropFirst("export ".count)
-            guard ["function ", "async function ", "const ", "let ", "class "].contains(where: { rest.hasPrefix($0) }) else {
-                fail("\(name):\(n + 1): only `export function|const|let|class` declarations can be joined")
+            guard ["function ", "async function ", "const ", "class "].contains(where: { rest.hasPrefix($0) }) else {
+                fail("\(name):\(n + 1): only `export function|const|class` declarations can be joined")
             }
             lines.append(line.replacingOccurrences(of: "export ", with: "", options: [], range: line.range(of: "export ")))
             n += 1

@@ -15,6 +15,7 @@ public final class FileWatcher: Sendable {
         var folders: [Int32: String] = [:]
         var files: Set<String> = []
         var stopped = false
+        var warned = false
     }
 
     /// How long a burst of events must be quiet before it is reported, and the most a
@@ -23,14 +24,18 @@ public final class FileWatcher: Sendable {
     let longest: Duration
 
     public init(quiet: Duration = .milliseconds(25), longest: Duration = .milliseconds(300)) throws {
-        fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        guard fd >= 0 else { throw WatchError("inotify_init1: \(String(cString: strerror(errno)))") }
+        let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        guard inotify >= 0 else { throw WatchError("inotify_init1: \(String(cString: strerror(errno)))") }
         var p: [Int32] = [0, 0]
-        guard pipe(&p) == 0 else { throw WatchError("pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&p) == 0 else {
+            close(inotify)
+            throw WatchError("pipe: \(String(cString: strerror(errno)))")
+        }
         for end in p {
             _ = fcntl(end, F_SETFD, FD_CLOEXEC)
             _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
         }
+        fd = inotify
         wake = (p[0], p[1])
         self.quiet = quiet
         self.longest = longest
@@ -58,10 +63,17 @@ public final class FileWatcher: Sendable {
                 s.folders[wd] = nil
             }
             let have = Set(s.folders.values)
-            let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_MODIFY)
+            let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVE_SELF | IN_DELETE_SELF)
             for folder in wanted.subtracting(have) {
                 let wd = inotify_add_watch(fd, folder, mask)
-                if wd >= 0 { s.folders[wd] = folder }
+                if wd >= 0 {
+                    s.folders[wd] = folder
+                } else if errno != ENOENT, !s.warned {
+                    // Out of watches (ENOSPC: fs.inotify.max_user_watches) or no access.
+                    s.warned = true
+                    FileHandle.standardError.write(
+                        Data("warning: cannot watch \(folder): \(String(cString: strerror(errno))); changes there are not seen\n".utf8))
+                }
             }
         }
     }
@@ -116,23 +128,40 @@ public final class FileWatcher: Sendable {
         }
     }
 
-    /// The relevant paths among a read's events.
+    /// The relevant paths among a read's events. A watched folder that went away (deleted,
+    /// moved: `IN_IGNORED`) is forgotten, so the next `watch` adds it again, and counts as a
+    /// change; so does a queue overflow, where events were lost.
     private func parse(_ bytes: ArraySlice<UInt8>) -> Set<String> {
         var out: Set<String> = []
         state.withLock { s in
             var i = bytes.startIndex
             let header = MemoryLayout<inotify_event>.size
             while i + header <= bytes.endIndex {
-                let (wd, len) = bytes[i..<(i + header)].withUnsafeBytes { raw -> (Int32, Int) in
+                let (wd, mask, len) = bytes[i..<(i + header)].withUnsafeBytes { raw -> (Int32, UInt32, Int) in
                     let e = raw.loadUnaligned(as: inotify_event.self)
-                    return (e.wd, Int(e.len))
+                    return (e.wd, e.mask, Int(e.len))
                 }
                 let nameBytes = bytes[(i + header)..<min(bytes.endIndex, i + header + len)].prefix { $0 != 0 }
                 i += header + len
-                guard let folder = s.folders[wd], !nameBytes.isEmpty else { continue }
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                    out.formUnion(s.files)
+                    continue
+                }
+                guard let folder = s.folders[wd] else { continue }
+                if mask & UInt32(IN_IGNORED | IN_MOVE_SELF | IN_DELETE_SELF) != 0 {
+                    if mask & UInt32(IN_IGNORED) == 0 { inotify_rm_watch(fd, wd) }
+                    s.folders[wd] = nil
+                    out.insert(folder)
+                    continue
+                }
+                guard !nameBytes.isEmpty else { continue }
                 let name = String(decoding: nameBytes, as: UTF8.self)
                 let path = folder + "/" + name
-                if s.files.contains(path) || WatchedInputs.isProjectFileName(name) { out.insert(path) }
+                // A project file counts when it is complete (closed or renamed into place),
+                // not at each write of a save in progress.
+                let projectFile = WatchedInputs.isProjectFileName(name)
+                if projectFile && mask & UInt32(IN_MODIFY) != 0 && mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) == 0 { continue }
+                if s.files.contains(path) || projectFile { out.insert(path) }
             }
         }
         return out

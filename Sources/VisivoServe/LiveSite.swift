@@ -29,6 +29,8 @@ public final class LiveSite: Sendable {
         var pending = false
         var stopped = false
         var engine: BuildEngine?
+        /// What the last project that loaded reads.
+        var watched: Set<String> = []
     }
 
     public let settings: Settings
@@ -113,32 +115,64 @@ public final class LiveSite: Sendable {
     }
 
     private func buildOnce() {
-        let outcome = settings.build.run(reporter: reporter) { engine in state.withLock { $0.engine = engine } }
+        let envFile = settings.build.loader.envFile
+        let outcome = settings.build.run(
+            reporter: reporter,
+            // Watch from the moment the project loaded: an edit during a long build counts.
+            loaded: { project in
+                let inputs = WatchedInputs.of(project, envFile: envFile)
+                state.withLock { $0.watched = inputs }
+                watcher?.watch(inputs)
+            },
+            started: { engine in
+                // A stop that came while the project loaded cancels the build at once.
+                if state.withLock({ s in
+                    s.engine = engine
+                    return s.stopped
+                }) {
+                    engine.cancel()
+                }
+            })
         state.withLock { $0.engine = nil }
         switch outcome {
-        case .failed(let errors):
-            state.withLock { $0.errors = errors }
+        case .failed(let errors, let files):
+            // Keep watching what the last good build read, and the files the errors name
+            // (an include that an edit added and that does not load yet).
+            let watched = state.withLock { s -> Set<String> in
+                s.errors = errors
+                return s.watched.union(files).union(defaultFiles)
+            }
+            watcher?.watch(watched)
+            if state.withLock({ $0.site == nil }) {
+                // Nothing loaded yet: an empty site, so that a page shows the errors and
+                // redraws when they are fixed.
+                let dir = URL(fileURLWithPath: settings.build.loader.workingDirectory).standardizedFileURL.path
+                replaceSite(Project(directory: dir), outcomes: [:])
+            }
         case .built(let project, let outcomes, _):
-            let generation = state.withLock { s -> Int in
-                s.generation += 1
-                return s.generation
-            }
-            let site = Site(
-                project: project, outcomes: outcomes, outputDirectory: settings.build.options.outputDirectory,
-                plotly: settings.plotly, page: settings.page, version: "\(epoch)-\(generation)")
-            watcher?.watch(WatchedInputs.of(project, envFile: settings.build.loader.envFile))
-            state.withLock { s in
-                s.site = site
-                s.errors = []
-            }
-        }
-        if state.withLock({ $0.site == nil }) {
-            // Nothing loaded yet: watch the project folder for its files to appear or be fixed.
-            let dir = URL(fileURLWithPath: settings.build.loader.workingDirectory).standardizedFileURL.path
-            watcher?.watch([dir + "/project.visivo.yml", dir + "/.env"])
+            replaceSite(project, outcomes: outcomes)
+            state.withLock { $0.errors = [] }
         }
         onBuilt(outcome)
         publishState()
+    }
+
+    private func replaceSite(_ project: Project, outcomes: [String: TraceOutcome]) {
+        let generation = state.withLock { s -> Int in
+            s.generation += 1
+            return s.generation
+        }
+        let site = Site(
+            project: project, outcomes: outcomes, outputDirectory: settings.build.options.outputDirectory,
+            plotly: settings.plotly, page: settings.page, version: "\(epoch)-\(generation)")
+        state.withLock { $0.site = site }
+    }
+
+    /// The project file and the env file, watched even before anything loads.
+    private var defaultFiles: Set<String> {
+        let dir = URL(fileURLWithPath: settings.build.loader.workingDirectory).standardizedFileURL.path
+        let env = settings.build.loader.envFile.map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 } ?? dir + "/.env"
+        return Set(ProjectLoader.projectFileNames.map { dir + "/" + $0 } + [env])
     }
 
     /// The state event: `{"version", "errors", "building"}`.
@@ -150,7 +184,10 @@ public final class LiveSite: Sendable {
         return value.serialized
     }
 
+    /// Publishes under one lock, so that two threads' states cannot arrive out of order.
+    private let publishing = Mutex<Void>(())
+
     private func publishState() {
-        hub.publish(name: "state", data: stateJSON())
+        publishing.withLock { _ in hub.publish(name: "state", data: stateJSON()) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -22,6 +23,8 @@ public struct ViewerServer: Sendable {
     public func run(ready: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
         let live = self.live
+        let allowed = Self.allowedHosts(bound: host)
+        router.add(middleware: SameOrigin(allowed: allowed))
         router.get("_visivo/events") { _, _ -> Response in
             let stream = live.hub.subscribe()
             var headers = HTTPFields()
@@ -64,6 +67,13 @@ public struct ViewerServer: Sendable {
         try await app.run()
     }
 
+    /// The host names a request may be addressed to: loopback's names and the bound
+    /// address; nil (any) when bound to every interface, where the user chose exposure.
+    static func allowedHosts(bound host: String) -> Set<String>? {
+        if ["0.0.0.0", "::", "[::]"].contains(host) { return nil }
+        return ["localhost", "127.0.0.1", "::1", host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))]
+    }
+
     static func head(_ response: Response) -> Response {
         var headers = response.headers
         if let length = response.body.contentLength { headers[.contentLength] = String(length) }
@@ -73,7 +83,7 @@ public struct ViewerServer: Sendable {
     /// A site file, by its URL path; 404 for what the site does not have.
     static func file(_ rawPath: String, site: Site?) -> Response {
         var headers = HTTPFields()
-        headers[.cacheControl] = "no-store"
+        headers[.cacheControl] = "no-cache"
         guard let site else {
             headers[.contentType] = "text/plain; charset=utf-8"
             return Response(
@@ -82,11 +92,50 @@ public struct ViewerServer: Sendable {
         }
         let decoded = rawPath.removingPercentEncoding ?? rawPath
         let path = String(decoded.drop { $0 == "/" })
+        if !path.isEmpty, !path.hasSuffix("/"), site.files[path + "/index.html"] != nil {
+            // A dashboard's folder without its slash: its page's relative addresses need it.
+            headers[.location] = "/" + path + "/"
+            return Response(status: .movedPermanently, headers: headers)
+        }
         guard !path.split(separator: "/").contains(".."), let bytes = site.contents(of: path) else {
             headers[.contentType] = "text/plain; charset=utf-8"
             return Response(status: .notFound, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "not found: \(rawPath)\n")))
         }
         headers[.contentType] = Site.contentType(of: path.isEmpty || path.hasSuffix("/") ? "index.html" : path)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Keeps other web sites out of the dashboards: a request must name an allowed host (a
+/// page on another site that rebinds its DNS name to 127.0.0.1 names its own), and every
+/// answer carries `Cross-Origin-Resource-Policy: same-origin`, so another site's page
+/// cannot load project.js or a data script with a `<script>` element.
+struct SameOrigin<Context: RequestContext>: RouterMiddleware {
+    let allowed: Set<String>?
+    static var policy: HTTPField.Name { HTTPField.Name("Cross-Origin-Resource-Policy")! }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let host = Self.hostName(request.head.authority ?? "")
+        if let allowed, !allowed.contains(host) {
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            headers[Self.policy] = "same-origin"
+            return Response(
+                status: .forbidden, headers: headers,
+                body: .init(
+                    byteBuffer: ByteBuffer(string: "visivo serve answers requests addressed to \(allowed.sorted().joined(separator: ", ")) only (see --host)\n")
+                ))
+        }
+        var response = try await next(request, context)
+        response.headers[Self.policy] = "same-origin"
+        return response
+    }
+
+    /// `localhost:8000` -> `localhost`, `[::1]:8000` -> `::1`.
+    static func hostName(_ authority: String) -> String {
+        if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") {
+            return String(authority[authority.index(after: authority.startIndex)..<end])
+        }
+        return String(authority.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
     }
 }

@@ -9,8 +9,9 @@ public struct ProjectBuild: Sendable {
     public var options: BuildOptions
 
     public enum Outcome: Sendable {
-        /// The project did not load: every diagnostic, formatted `file:line:column: ...`.
-        case failed([String])
+        /// The project did not load: every diagnostic, formatted `file:line:column: ...`,
+        /// and the files they name (absolute paths).
+        case failed([String], files: [String])
         case built(Project, [String: TraceOutcome], BuildSummary)
     }
 
@@ -21,14 +22,21 @@ public struct ProjectBuild: Sendable {
 
     /// - Parameters:
     ///   - reporter: hears the build's progress (the console).
+    ///   - loaded: called with the project once it loaded, before anything runs (serve
+    ///     watches its files from then on).
     ///   - started: called with the engine before it runs, so a caller can cancel it.
-    public func run(reporter: (any BuildReporter)? = nil, started: (BuildEngine) -> Void = { _ in }) -> Outcome {
+    public func run(
+        reporter: (any BuildReporter)? = nil, loaded: (Project) -> Void = { _ in }, started: (BuildEngine) -> Void = { _ in }
+    ) -> Outcome {
         let project: Project
         do {
             project = try loader.load()
         } catch {
-            return .failed(error.diagnostics.map(\.description))
+            let dir = URL(fileURLWithPath: loader.workingDirectory).standardizedFileURL.path
+            let files = Set(error.diagnostics.compactMap { $0.location?.file }).map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 }
+            return .failed(error.diagnostics.map(\.description), files: files.sorted())
         }
+        loaded(project)
         let outcomes = TraceOutcomes(forwardingTo: reporter)
         var summary: BuildSummary
         if let upToDate = BuildEngine.upToDate(loader: loader, options: options) {
@@ -39,7 +47,7 @@ public struct ProjectBuild: Sendable {
             do {
                 summary = try engine.run(reporter: outcomes)
             } catch {
-                return .failed(["error: \(error)"])
+                return .failed(["error: \(error)"], files: [])
             }
         }
         return .built(project, outcomes.resolve(project, outputDirectory: options.outputDirectory), summary)

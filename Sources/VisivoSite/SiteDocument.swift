@@ -65,7 +65,7 @@ public enum SiteDocument {
                         return (
                             t.name,
                             .object([
-                                ("props", t.props),
+                                ("props", staticProps(t.props)),
                                 ("data", .string(paths.traces[t.name] ?? "")),
                                 ("status", .string(outcome.status)),
                                 ("message", outcome.message.map(JSONValue.string) ?? .null),
@@ -74,6 +74,17 @@ public enum SiteDocument {
                     })
             ),
         ])
+    }
+
+    /// A trace's props as the viewer needs them: every `query(...)` string (SQL, whose
+    /// values arrive in the data) becomes null; `column(...)` and static values stay.
+    static func staticProps(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let s) where s.hasPrefix("query(") && s.hasSuffix(")"): return .null
+        case .array(let items): return .array(items.map(staticProps))
+        case .object(let members): return .object(members.map { JSONMember(key: $0.key, value: staticProps($0.value)) })
+        default: return value
+        }
     }
 
     static func dashboard(_ d: Dashboard, paths: SitePaths) -> JSONValue {

@@ -93,6 +93,19 @@ struct BuildCommand: ParsableCommand {
 }
 
 /// Ctrl-C: the first cancels the build cleanly; the handler is removed after the build.
+/// How many times a signal arrived.
+final class SignalCount: @unchecked Sendable {
+    // @unchecked: `n` is only touched with `lock` held.
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int {
+        lock.withLock {
+            n += 1
+            return n
+        }
+    }
+}
+
 final class Interrupt {
     private let source: DispatchSourceSignal
 
@@ -100,7 +113,13 @@ final class Interrupt {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let count = SignalCount()
         s.setEventHandler {
+            // A second Ctrl-C does not wait for what the first is cancelling.
+            guard count.next() == 1 else {
+                FileHandle.standardError.write(Data("interrupted again: exiting now\n".utf8))
+                _exit(130)
+            }
             FileHandle.standardError.write(Data("\ninterrupted: cancelling running queries...\n".utf8))
             action()
         }

@@ -30,11 +30,11 @@ struct DistCommand: ParsableCommand {
         let reporter = ConsoleReporter(interactive: Terminal.isInteractive, verbose: false)
         let running = RunningEngine()
         let interrupt = Interrupt { running.cancel() }
-        let outcome = ProjectBuild(loader: project.loader, options: options).run(reporter: reporter) { running.set($0) }
+        let outcome = ProjectBuild(loader: project.loader, options: options).run(reporter: reporter, started: { running.set($0) })
         interrupt.disarm()
         reporter.flush()
         guard case .built(let loaded, let outcomes, let summary) = outcome else {
-            if case .failed(let errors) = outcome {
+            if case .failed(let errors, _) = outcome {
                 for e in errors { Terminal.error(e) }
                 Terminal.error("\(errors.count) error\(errors.count == 1 ? "" : "s"); no dist was written")
             }

@@ -50,7 +50,7 @@ struct ServeCommand: ParsableCommand {
         let live = LiveSite(settings, watcher: watcher, reporter: reporter) { outcome in
             reporter.flush()
             switch outcome {
-            case .failed(let errors):
+            case .failed(let errors, _):
                 for e in errors { Terminal.error(e) }
                 Terminal.error("the project does not load; open pages show these errors until it is fixed")
             case .built(_, _, let summary):

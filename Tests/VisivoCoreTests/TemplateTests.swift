@@ -26,6 +26,12 @@ import Testing
         // A `#` inside quotes or a word starts no comment.
         let (_, quoted) = render("a: \"x # {{ env_var('Q') }}\"\nb: c#{{ env_var('W') }}\n")
         #expect(quoted.count == 2)
+        // In a block scalar `#` is text: a missing variable there is an error.
+        let (_, block) = render("md: |\n  Intro\n    # Sales for {{ env_var('REGION') }}\nnext: 1 # {{ env_var('NOT_AN_ERROR') }}\n")
+        #expect(
+            block == ["f.yml:3:17: error: environment variable 'REGION' is not set (set it, add it to .env, or give a default: env_var('REGION', 'value'))"])
+        let (_, escaped) = render("a: 'it''s #1 {{ env_var('E1') }}'\nb: \"x \\\" #{{ env_var('E2') }}\"\n")
+        #expect(escaped.count == 2)
     }
 
     @Test func rawPassesThrough() {

@@ -14,9 +14,19 @@ import VisivoCore
             #expect(first.files == site.files.count)
             #expect(FileManager.default.fileExists(atPath: out + "/sales-overview/index.html"))
             #expect(FileManager.default.fileExists(atPath: out + "/" + DistWriter.marker))
-            try put(["dist/stale.txt": "from an earlier dist"], in: dir)
+            // Its own files are replaced whole...
+            try put(["dist/assets/viewer.css": "edited by hand"], in: dir)
             _ = try DistWriter.write(site, to: out)
-            #expect(!FileManager.default.fileExists(atPath: out + "/stale.txt"))
+            #expect(try String(contentsOfFile: out + "/assets/viewer.css", encoding: .utf8) == ViewerAssets.stylesheet)
+            // ...but a file it did not write (a gh-pages CNAME, a .git folder) stops it.
+            try put(["dist/CNAME": "dashboards.example.com", "dist/.git/HEAD": "ref: main"], in: dir)
+            do {
+                _ = try DistWriter.write(site, to: out)
+                Issue.record("replaced a dist holding the user's files")
+            } catch let error as DistWriter.Failure {
+                #expect(error.description.contains("holds files an earlier dist did not write (.git/HEAD, CNAME)"))
+            }
+            #expect(FileManager.default.fileExists(atPath: out + "/CNAME") && FileManager.default.fileExists(atPath: out + "/.git/HEAD"))
             // No scratch or old folder is left beside it.
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".dist") }.isEmpty)
         }

@@ -34,6 +34,27 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
         }
     }
 
+    @Test func aFolderThatIsDeletedAndMadeAgainIsWatchedAgain() throws {
+        try withTemporaryFolder { dir in
+            try put(["sub/x.yml": "a: 1\n"], in: dir)
+            let watcher = try FileWatcher()
+            let seen = Mutex<[Set<String>]>([])
+            let file: Set<String> = [dir + "/sub/x.yml"]
+            watcher.watch(file)
+            watcher.start { paths in seen.withLock { $0.append(paths) } }
+            defer { watcher.stop() }
+            try FileManager.default.removeItem(atPath: dir + "/sub")
+            #expect(eventually { seen.withLock { $0.contains { $0.contains(dir + "/sub") } } })
+            // As after the rebuild that change causes: the same files are asked for again.
+            try put(["sub/x.yml": "a: 2\n"], in: dir)
+            watcher.watch(file)
+            usleep(100_000)
+            let before = seen.withLock { $0.count }
+            try saveByRename("a: 3\n", to: dir + "/sub/x.yml")
+            #expect(eventually { seen.withLock { $0.dropFirst(before).contains { $0.contains(dir + "/sub/x.yml") } } })
+        }
+    }
+
     @Test func aSaveRebuildsAndABrokenFileKeepsTheLastGoodSite() throws {
         try withTemporaryFolder { dir in
             try sampleProject(in: dir)
@@ -69,5 +90,64 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
         #expect(await iterator.next() == "event: state\ndata: {\"version\":\"1\"}\n\n")
         hub.close()
         #expect(await iterator.next() == nil)
+    }
+}
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+@Suite struct ViewerServerTests {
+    /// Sends a GET with `host` as its Host header to the server's port.
+    func get(_ path: String, port: Int, host: String? = nil) async throws -> (Int, [String: String], String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        if let host { request.setValue(host, forHTTPHeaderField: "Host") }
+        let config = URLSessionConfiguration.ephemeral
+        let session = URLSession(configuration: config, delegate: NoRedirects(), delegateQueue: nil)
+        let (data, response) = try await session.data(for: request)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { headers["\(k)".lowercased()] = "\(v)" }
+        return (http.statusCode, headers, String(decoding: data, as: UTF8.self))
+    }
+
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+            completionHandler: @escaping (URLRequest?) -> Void
+        ) { completionHandler(nil) }
+    }
+
+    @Test func servesTheSiteToItsOwnPagesOnly() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-serve-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try sampleProject(in: dir)
+        let build = ProjectBuild(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir))
+        let live = LiveSite(.init(build: build, page: .init(live: true), plotly: nil), watcher: nil, reporter: nil)
+        live.start()
+        let port = Mutex<Int>(0)
+        let server = Task { try await ViewerServer(live: live, host: "127.0.0.1", port: 0).run { p in port.withLock { $0 = p } } }
+        defer {
+            live.stop()
+            server.cancel()
+        }
+        #expect(eventually { port.withLock { $0 } != 0 })
+        let p = port.withLock { $0 }
+
+        let (status, headers, body) = try await get("/sales-overview/", port: p)
+        #expect(status == 200 && body.contains("window.VISIVO_PAGE"))
+        #expect(headers["cross-origin-resource-policy"] == "same-origin")
+        #expect(headers["content-type"] == "text/html; charset=utf-8")
+        // A folder without its slash is sent to it: the page's relative addresses need it.
+        let (moved, movedHeaders, _) = try await get("/sales-overview", port: p)
+        #expect(moved == 301 && movedHeaders["location"] == "/sales-overview/")
+        // A page of another site that rebinds its name to 127.0.0.1 names its own host.
+        let (forbidden, _, refusal) = try await get("/project.js", port: p, host: "evil.example:\(p)")
+        #expect(forbidden == 403 && refusal.contains("see --host"))
+        let (ok, _, script) = try await get("/project.js", port: p, host: "localhost:\(p)")
+        #expect(ok == 200 && script.hasPrefix("window.VISIVO_PROJECT = "))
+        let (missing, _, _) = try await get("/../../etc/passwd", port: p)
+        #expect(missing == 404)
     }
 }

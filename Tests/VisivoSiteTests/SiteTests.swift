@@ -19,7 +19,9 @@ import VisivoCore
             #expect(message.contains("no_such_column"))
             #expect(json["dashboards"]?.arrayItems.first?["path"] == .string("sales-overview/"))
             // No source, model, SQL text or secret reaches the viewer.
-            for absent in ["hunter2", "shop.db", "select * from orders", "\"sources\"", "\"models\""] {
+            #expect(traces["by region"]?["props"]?["type"] == .string("bar"))
+            #expect(traces["by region"]?["props"]?["x"] == .null)
+            for absent in ["hunter2", "shop.db", "select * from orders", "query(", "sum(amount)", "\"sources\"", "\"models\""] {
                 #expect(!script.contains(absent), "project.js contains \(absent)")
             }
         }

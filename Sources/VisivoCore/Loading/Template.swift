@@ -77,25 +77,65 @@ public struct Template: Sendable {
     }
 
     /// True when the end of `text` lies inside a YAML comment: its last line has a `#` at
-    /// its start or after a space or tab, outside quotes.
+    /// its start or after a space or tab, outside quotes, and that line is not the content
+    /// of a block scalar (`key: |` above it, less indented), where `#` is text.
     static func inComment(lineSoFar text: String) -> Bool {
-        let line = text.utf8.lastIndex(of: UInt8(ascii: "\n")).map { text.utf8[text.utf8.index(after: $0)...] } ?? text.utf8[...]
+        let u = text.utf8
+        let lineStart = u.lastIndex(of: UInt8(ascii: "\n")).map { u.index(after: $0) } ?? u.startIndex
         var quote: UInt8? = nil
         var previous: UInt8 = UInt8(ascii: " ")
-        for b in line {
+        var hash = false
+        var i = lineStart
+        while i < u.endIndex {
+            let b = u[i]
             if let q = quote {
-                if b == q { quote = nil }
+                if q == UInt8(ascii: "\""), b == UInt8(ascii: "\\") {
+                    i = u.index(after: i)  // an escaped character in a double-quoted scalar
+                } else if b == q {
+                    let next = u.index(after: i)
+                    if q == UInt8(ascii: "'"), next < u.endIndex, u[next] == q {
+                        i = next  // '' is a quote inside a single-quoted scalar
+                    } else {
+                        quote = nil
+                    }
+                }
             } else if b == UInt8(ascii: "#"), previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") {
-                return true
+                hash = true
+                break
             } else if b == UInt8(ascii: "'") || b == UInt8(ascii: "\""),
-                previous == UInt8(ascii: " ") || previous == UInt8(ascii: ":") || previous == UInt8(ascii: "[") || previous == UInt8(ascii: ",")
-                    || previous == UInt8(ascii: "-")
+                [UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: "-")].contains(previous)
             {
                 quote = b
             }
             previous = b
+            if i < u.endIndex { i = u.index(after: i) }
+        }
+        return hash && !inBlockScalar(text[..<lineStart], indent: indentation(text[lineStart...]))
+    }
+
+    /// True when a line of `indent` spaces after `before` is inside a block scalar.
+    static func inBlockScalar(_ before: Substring, indent: Int) -> Bool {
+        var within = indent
+        for line in before.split(separator: "\n", omittingEmptySubsequences: true).reversed() {
+            guard line.contains(where: { $0 != " " && $0 != "\t" && $0 != "\r" }) else { continue }
+            let n = indentation(line)
+            guard n < within else { continue }
+            if isBlockHeader(line) { return true }
+            within = n
+            if within == 0 { return false }
         }
         return false
+    }
+
+    static func indentation(_ line: Substring) -> Int { line.prefix { $0 == " " }.count }
+
+    /// `key: |`, `- >-`, `key: |2+`: a line that opens a block scalar.
+    static func isBlockHeader(_ line: Substring) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard let token = trimmed.split(separator: " ").last, let first = token.first, first == "|" || first == ">", token.count <= 3,
+            token.dropFirst().allSatisfy({ "+-0123456789".contains($0) })
+        else { return false }
+        return trimmed.count > token.count
     }
 
     /// True when `text` has `{{` or `{%` (a byte scan; most project files have neither).

@@ -7,20 +7,35 @@ import { h } from './dom.js';
 
 /**
  * Listens to the server's state events; `onState({version, errors, building})` is
- * called for each well-formed one. Returns the EventSource.
+ * called for each well-formed one. The stream is open only while the tab is visible:
+ * browsers allow about six connections to one host, and every open tab would hold one.
+ * A tab that becomes visible again reconnects and hears the latest state at once.
  */
 export function connectLive(base, onState) {
-  const source = new EventSource(`${base}_visivo/events`);
-  source.addEventListener('state', (event) => {
-    let state;
-    try {
-      state = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (state && typeof state === 'object') onState(state);
+  let source = null;
+  const open = () => {
+    if (source) return;
+    source = new EventSource(`${base}_visivo/events`);
+    source.addEventListener('state', (event) => {
+      let state;
+      try {
+        state = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (state && typeof state === 'object') onState(state);
+    });
+  };
+  const close = () => {
+    source?.close();
+    source = null;
+  };
+  document.addEventListener('visibilitychange', () => (document.hidden ? close() : open()));
+  window.addEventListener('pagehide', close);
+  window.addEventListener('pageshow', () => {
+    if (!document.hidden) open();
   });
-  return source;
+  if (!document.hidden) open();
 }
 
 let dismissedErrors = null;
