@@ -70,8 +70,7 @@ js-test:
 browser-test: build test-deps
 	VISIVO_BINARY=$(CURDIR)/$(BIN) $(TEST_VENV)/bin/pytest -q Tests/Browser
 
-test: build test-deps
-	$(MAKE) lint
+test: lint build test-deps
 	$(MAKE) conformance
 	$(MAKE) js-test
 	$(MAKE) browser-test
