@@ -132,8 +132,13 @@ import FoundationNetworking
             live.stop()
             server.cancel()
         }
-        #expect(eventually { port.withLock { $0 } != 0 })
-        let p = port.withLock { $0 }
+        // Waits without blocking a thread of the cooperative pool, which the server needs.
+        var p = 0
+        for _ in 0..<600 where p == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            p = port.withLock { $0 }
+        }
+        try #require(p != 0)
 
         let (status, headers, body) = try await get("/sales-overview/", port: p)
         #expect(status == 200 && body.contains("window.VISIVO_PAGE"))
