@@ -127,7 +127,7 @@ def test_quickstart(quickstart, site, page, shot):
 
     table = vp.table("segment table")
     names, totals = want["revenue by segment"]["revenue by segment"]
-    assert table["headers"] == ["x", "y"]
+    assert table["headers"] == ["Segment", "Revenue"]  # the quickstart's column_defs
     assert [row[0] for row in table["rows"]] == names
     assert [float(row[1].replace(",", "")) for row in table["rows"]] == pytest.approx(totals)
     assert_clean(page, base)
