@@ -105,33 +105,25 @@ def quickstart(work):
     return dst
 
 
-def bench_quickstart_edit(browser, binary, work, runs):
+def bench_quickstart_edit(browser, binary, work, runs, old, new, check=None):
+    """Edits of the quickstart's project file, each replacing `old` by `new(k)`."""
     project = quickstart(work)
     path = os.path.join(project, "project.visivo.yml")
     original = open(path).read()
-    assert "y: query(sum(amount))" in original
+    assert old in original
 
     def edit(k):
-        # Each edit scales the revenue trace anew, so its query runs (no cache hit).
-        return path, original.replace("y: query(sum(amount))", f"y: query(sum(amount) * {k + 2})", 1)
-
-    def check(k):
-        return ("(() => { const gd = document.querySelector('[data-name=\"revenue chart\"] .vz-plot');"
-                " return gd && gd.data && gd.data.length > 0 && gd.data.some(t => t.y && t.y.length > 0); })()")
+        return path, original.replace(old, new(k), 1)
     return edit_to_page(browser, binary, project, "sales-overview/index.html", edit, runs, check)
 
 
-def bench_quickstart_props_edit(browser, binary, work, runs):
-    """An edit of one trace's static props: no query runs, so this is serve's own cost."""
-    project = quickstart(work)
-    path = os.path.join(project, "project.visivo.yml")
-    original = open(path).read()
-    assert "      type: bar\n      x: query(substr(ordered_on, 1, 7))" in original
-
-    def edit(k):
-        return path, original.replace("      type: bar\n      x: query(substr(ordered_on, 1, 7))",
-                                      f"      type: bar\n      opacity: 0.{9 - k % 9}\n      x: query(substr(ordered_on, 1, 7))", 1)
-    return edit_to_page(browser, binary, project, "sales-overview/index.html", edit, runs)
+# A query edit: each one scales the revenue trace anew, so its query runs (no cache hit).
+QUERY_EDIT = ("y: query(sum(amount))", lambda k: f"y: query(sum(amount) * {k + 2})")
+REVENUE_DRAWN = ("(() => { const gd = document.querySelector('[data-name=\"revenue chart\"] .vz-plot');"
+                 " return gd && gd.data && gd.data.length > 0 && gd.data.some(t => t.y && t.y.length > 0); })()")
+# A static-props edit: no query runs, so the time is serve's own cost.
+PROPS_EDIT = ("      type: bar\n      x: query(substr(ordered_on, 1, 7))",
+              lambda k: f"      type: bar\n      opacity: 0.{9 - k % 9}\n      x: query(substr(ordered_on, 1, 7))")
 
 
 def bench_large_edit(browser, binary, work, n, runs):
@@ -214,8 +206,9 @@ def main():
     results = {}
     with Browser(extra_args=["--enable-unsafe-swiftshader"]) as browser:
         print("serve: quickstart edit -> page ...", file=sys.stderr)
-        results["serve_edit_quickstart"] = bench_quickstart_edit(browser, binary, args.work, args.runs)
-        results["serve_props_edit_quickstart"] = bench_quickstart_props_edit(browser, binary, args.work, args.runs)
+        results["serve_edit_quickstart"] = bench_quickstart_edit(browser, binary, args.work, args.runs, *QUERY_EDIT,
+                                                                 check=lambda k: REVENUE_DRAWN)
+        results["serve_props_edit_quickstart"] = bench_quickstart_edit(browser, binary, args.work, args.runs, *PROPS_EDIT)
         print("draw: 50 charts x 1,000 points ...", file=sys.stderr)
         results["draw_50x1000"] = bench_draw(browser, binary, args.work, "draw-50x1000", 50, 1000, "scatter", "lines", 5)
         print("draw: one 100,000-point scattergl trace ...", file=sys.stderr)
