@@ -171,8 +171,7 @@ public final class LiveSite: Sendable {
     /// The project file and the env file, watched even before anything loads.
     private var defaultFiles: Set<String> {
         let dir = URL(fileURLWithPath: settings.build.loader.workingDirectory).standardizedFileURL.path
-        let env = settings.build.loader.envFile.map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 } ?? dir + "/.env"
-        return Set(ProjectLoader.projectFileNames.map { dir + "/" + $0 } + [env])
+        return WatchedInputs.always(directory: dir, envFile: settings.build.loader.envFile)
     }
 
     /// The state event: `{"version", "errors", "building"}`.

@@ -10,7 +10,7 @@ public enum WatchedInputs {
         func resolve(_ p: String) -> String {
             URL(fileURLWithPath: p.hasPrefix("/") ? p : dir + "/" + p).standardizedFileURL.path
         }
-        var files: Set<String> = [resolve(envFile ?? ".env")]
+        var files = always(directory: dir, envFile: envFile)
         for f in project.files { files.insert(resolve(f)) }
         for s in project.sources where s.type == .sqlite || s.type == .duckdb {
             for db in [s.database] + s.attach.map(\.database) where !db.isEmpty && db != ":memory:" {
@@ -20,13 +20,17 @@ public enum WatchedInputs {
         }
         for m in project.models {
             guard case .csvScript(let args, _) = m.kind else { continue }
-            for (n, a) in args.enumerated() where !a.contains("\n") && (n > 0 || a.contains("/")) {
-                var isDir: ObjCBool = false
-                let path = resolve(a)
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { files.insert(path) }
-            }
+            for path in ScriptInputs.files(args: args, directory: dir) { files.insert(resolve(path)) }
         }
         return files
+    }
+
+    /// What is watched even before anything loads: the project file (either name) and
+    /// the env file (`-e`, default `.env`).
+    public static func always(directory dir: String, envFile: String?) -> Set<String> {
+        let env = envFile ?? ".env"
+        let envPath = URL(fileURLWithPath: env.hasPrefix("/") ? env : dir + "/" + env).standardizedFileURL.path
+        return Set(ProjectLoader.projectFileNames.map { dir + "/" + $0 } + [envPath])
     }
 
     /// A change to this file name counts even when it is not (yet) in the watched set: a

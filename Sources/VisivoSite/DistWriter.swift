@@ -111,14 +111,16 @@ public enum DistWriter {
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }
 
-    /// A version for a dist: a hash of everything it shows, so a browser's cache of an
-    /// earlier dist never mixes with this one.
+    /// A version for a dist: the project's content hash and each data file's stat (every
+    /// write of a data.json is a new file), so a browser's cache of an earlier dist never
+    /// mixes with this one. Stats, not contents: the dist reads each file once, to copy it.
     public static func version(project: Project, outputDirectory: String) -> String {
         var hasher = FingerprintHasher()
         hasher.add("project", project.contentHash)
         for t in project.traces {
-            let data = FileManager.default.contents(atPath: SiteData.dataPath(trace: t.name, outputDirectory: outputDirectory))
-            hasher.add(t.name, bytes: data.map { Array($0) } ?? [])
+            var st = stat()
+            guard stat(SiteData.dataPath(trace: t.name, outputDirectory: outputDirectory), &st) == 0 else { continue }
+            hasher.add(t.name, "\(st.st_size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)|\(st.st_ino)")
         }
         return String(hasher.finalize().hex.prefix(12))
     }

@@ -93,6 +93,31 @@ struct BuildCommand: ParsableCommand {
 }
 
 /// Ctrl-C: the first cancels the build cleanly; the handler is removed after the build.
+/// Something a signal cancels that may not exist yet when the signal comes (a build's
+/// engine, the server's task): a cancel before `set` cancels it as it arrives.
+final class CancelLater: @unchecked Sendable {
+    // @unchecked: both fields are only touched with `lock` held.
+    private let lock = NSLock()
+    private var action: (@Sendable () -> Void)?
+    private var cancelled = false
+
+    func set(_ cancel: @escaping @Sendable () -> Void) {
+        if lock.withLock({
+            action = cancel
+            return cancelled
+        }) {
+            cancel()
+        }
+    }
+
+    func cancel() {
+        lock.withLock {
+            cancelled = true
+            return action
+        }?()
+    }
+}
+
 /// How many times a signal arrived.
 final class SignalCount: @unchecked Sendable {
     // @unchecked: `n` is only touched with `lock` held.

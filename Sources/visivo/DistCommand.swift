@@ -28,9 +28,9 @@ struct DistCommand: ParsableCommand {
         let plotlyFile = try plotly.locate()
         let options = flags.options(project)
         let reporter = ConsoleReporter(interactive: Terminal.isInteractive, verbose: false)
-        let running = RunningEngine()
+        let running = CancelLater()
         let interrupt = Interrupt { running.cancel() }
-        let outcome = ProjectBuild(loader: project.loader, options: options).run(reporter: reporter, started: { running.set($0) })
+        let outcome = ProjectBuild(loader: project.loader, options: options).run(reporter: reporter, started: { engine in running.set { engine.cancel() } })
         interrupt.disarm()
         reporter.flush()
         guard case .built(let loaded, let outcomes, let summary) = outcome else {
@@ -56,29 +56,5 @@ struct DistCommand: ParsableCommand {
         Terminal.out(
             "wrote \(directory) (\(written.files) files, \(mb) MB); open \(directory)/index.html in a browser, or publish the folder on any static host\n")
         if summary.failed > 0 || summary.skipped > 0 { throw ExitCode(1) }
-    }
-}
-
-/// The engine of a build in progress, for Ctrl-C to cancel.
-final class RunningEngine: @unchecked Sendable {
-    // @unchecked: `engine` is only touched with `lock` held.
-    private let lock = NSLock()
-    private var engine: BuildEngine?
-    private var cancelled = false
-
-    func set(_ e: BuildEngine) {
-        let cancel = lock.withLock {
-            engine = e
-            return cancelled
-        }
-        if cancel { e.cancel() }
-    }
-
-    func cancel() {
-        let e = lock.withLock {
-            cancelled = true
-            return engine
-        }
-        e?.cancel()
     }
 }

@@ -60,7 +60,7 @@ struct ServeCommand: ParsableCommand {
         // Ctrl-C or SIGTERM, at any time: cancel a running build, end the pages' streams,
         // stop serving. (One handler for the whole run: libdispatch does not deliver a
         // signal to a second source made after the first was cancelled.)
-        let serving = ServingTask()
+        let serving = CancelLater()
         let interrupt = Interrupt {
             live.stop()
             serving.cancel()
@@ -75,18 +75,18 @@ struct ServeCommand: ParsableCommand {
         let host = self.host
         let finished = DispatchSemaphore(value: 0)
         let failure = FailureBox()
-        serving.set(
-            Task {
-                do {
-                    try await server.run { port in
-                        Self.announce(live: live, host: host, port: port)
-                    }
-                } catch is CancellationError {
-                } catch {
-                    failure.set("\(error)")
+        let task = Task {
+            do {
+                try await server.run { port in
+                    Self.announce(live: live, host: host, port: port)
                 }
-                finished.signal()
-            })
+            } catch is CancellationError {
+            } catch {
+                failure.set("\(error)")
+            }
+            finished.signal()
+        }
+        serving.set { task.cancel() }
         finished.wait()
         live.stop()
         if let message = failure.get() {
@@ -103,30 +103,6 @@ struct ServeCommand: ParsableCommand {
         for (name, path) in live.site?.dashboardPaths ?? [] { text += "  \(name): \(root)\(path)\n" }
         text += "watching the project's files; Ctrl-C stops\n"
         Terminal.out(text)
-    }
-}
-
-/// The server's task, for a signal to cancel (even one that arrives before it starts).
-final class ServingTask: @unchecked Sendable {
-    // @unchecked: both fields are only touched with `lock` held.
-    private let lock = NSLock()
-    private var task: Task<Void, Never>?
-    private var cancelled = false
-
-    func set(_ t: Task<Void, Never>) {
-        if lock.withLock({
-            task = t
-            return cancelled
-        }) {
-            t.cancel()
-        }
-    }
-
-    func cancel() {
-        lock.withLock {
-            cancelled = true
-            return task
-        }?.cancel()
     }
 }
 

@@ -160,14 +160,8 @@ extension NodeWork {
         h.add("kind", "model.csv")
         for a in args { h.add("arg", a) }
         h.add("table", table)
-        // Every argument naming a file counts by its content: the data a script reads, and
-        // the script itself when it is named by a path (`./make.sh`, `python make.py`).
-        for (n, a) in args.enumerated() where !a.contains("\n") && (n > 0 || a.contains("/")) {
-            let path = ConnectionPool.resolve(a, in: project.directory)
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue {
-                h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
-            }
+        for path in ScriptInputs.files(args: args, directory: project.directory) {
+            h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
         }
         return h.finalize()
     }
