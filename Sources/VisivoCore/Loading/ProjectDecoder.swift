@@ -1,10 +1,20 @@
 /// Turns parsed project files into a `Project`, registering inline objects as named
 /// objects of their own and collecting every problem instead of stopping at the first.
-struct ProjectDecoder {
+struct ProjectDecoder: Sendable {
     var project: Project
     var diagnostics: [Diagnostic] = []
     /// Every name seen so far, with its kind and place (names are unique project-wide).
-    private var names: [String: (kind: ObjectKind, location: SourceLocation)] = [:]
+    var names: [String: (kind: ObjectKind, location: SourceLocation)] = [:]
+    /// Every name registered, in order (duplicates too), and whether each was made up for
+    /// an inline object: what combining files decoded one by one needs.
+    var registered: [Registration] = []
+
+    struct Registration: Sendable {
+        var name: String
+        var kind: ObjectKind
+        var location: SourceLocation
+        var generated: Bool
+    }
 
     static let topLevelKeys = [
         "name", "cli_version", "includes", "defaults", "sources", "targets", "models", "traces",
@@ -82,17 +92,20 @@ struct ProjectDecoder {
         var generated = "\(parent) \(kind)"
         var n = 2
         while names[generated] != nil { generated = "\(parent) \(kind) \(n)"; n += 1 }
-        register(generated, kind: kind, at: f.node.location)
+        register(generated, kind: kind, at: f.node.location, generated: true)
         return (generated, true)
     }
 
-    mutating func register(_ name: String, kind: ObjectKind, at location: SourceLocation) {
-        if let first = names[name] {
-            let other = first.kind == kind ? "another \(kind)" : "a \(first.kind)"
-            diagnostics.append(Diagnostic(.error, "duplicate name '\(name)': \(other) already has this name at \(first.location)", at: location))
-        } else {
-            names[name] = (kind, location)
-        }
+    /// Records a name; duplicates are reported when files are combined
+    /// (`merged(_:directory:files:)`), where every file's names are known.
+    mutating func register(_ name: String, kind: ObjectKind, at location: SourceLocation, generated: Bool = false) {
+        if names[name] == nil { names[name] = (kind, location) }
+        registered.append(Registration(name: name, kind: kind, location: location, generated: generated))
+    }
+
+    static func duplicate(_ name: String, kind: ObjectKind, at location: SourceLocation, first: (kind: ObjectKind, location: SourceLocation)) -> Diagnostic {
+        let other = first.kind == kind ? "another \(kind)" : "a \(first.kind)"
+        return Diagnostic(.error, "duplicate name '\(name)': \(other) already has this name at \(first.location)", at: location)
     }
 
     /// A ref string or an inline object of `kind`.

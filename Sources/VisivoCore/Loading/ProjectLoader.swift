@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Finds the project file, renders and parses it and everything it includes, decodes the
 /// objects and checks them. One call reports every problem of the project together.
@@ -11,6 +12,9 @@ public struct ProjectLoader: Sendable {
     public var environment: [String: String]
     /// `-s/--source`: the source SQL models without one use, over `defaults.source_name`.
     public var sourceOverride: String?
+    /// Set by a process that loads the project again and again (`serve`): unchanged files
+    /// are not rendered, parsed or decoded again.
+    public var memo: LoadMemo?
 
     public init(
         workingDirectory: String, envFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, sourceOverride: String? = nil
@@ -31,14 +35,13 @@ public struct ProjectLoader: Sendable {
         guard let env = templateEnvironment(directory: dir) else {
             throw DiagnosticsError([Diagnostic(.error, "cannot read env file \(envPath(directory: dir))", at: nil)])
         }
-        var reader = FileReader(directory: dir, template: Template(environment: env))
+        memo?.begin(environment: env)
+        var reader = FileReader(directory: dir, template: Template(environment: env), memo: memo)
         reader.read(projectFile, includedFrom: nil, stack: [])
         diagnostics += reader.diagnostics
+        memo?.end(read: Set(reader.documents.map(\.absolute)))
 
-        var decoder = ProjectDecoder(directory: dir, files: reader.documents.map(\.file))
-        for (i, doc) in reader.documents.enumerated() {
-            decoder.decodeFile(doc.root, isProjectFile: i == 0)
-        }
+        let decoder = decode(reader.documents, directory: dir)
         diagnostics += decoder.diagnostics
         var project = decoder.project
         project.contentHash = contentHash(reader.contentHasher)
@@ -56,6 +59,28 @@ public struct ProjectLoader: Sendable {
             throw DiagnosticsError(Self.sorted(errors))
         }
         return project
+    }
+
+    /// Each file decoded on its own (in parallel; from the memo when unchanged), then
+    /// combined; in sequence when combining cannot give the sequential result.
+    func decode(_ documents: [FileReader.Document], directory dir: String) -> ProjectDecoder {
+        let files = documents.map(\.file)
+        let fragments = Mutex([ProjectDecoder?](repeating: nil, count: documents.count))
+        DispatchQueue.concurrentPerform(iterations: documents.count) { i in
+            let doc = documents[i]
+            let isProjectFile = i == 0
+            if doc.memoized, let known = memo?.fragment(doc.absolute, isProjectFile: isProjectFile) {
+                fragments.withLock { $0[i] = known }
+                return
+            }
+            let fragment = ProjectDecoder.fragment(doc.root, isProjectFile: isProjectFile, directory: dir)
+            if doc.memoized { memo?.remember(doc.absolute, isProjectFile: isProjectFile, fragment: fragment) }
+            fragments.withLock { $0[i] = fragment }
+        }
+        if let merged = ProjectDecoder.merged(fragments.withLock { $0.compactMap { $0 } }, directory: dir, files: files) { return merged }
+        var sequential = ProjectDecoder(directory: dir, files: [])
+        for (i, doc) in documents.enumerated() { sequential.decodeFile(doc.root, isProjectFile: i == 0) }
+        return ProjectDecoder.merged([sequential], directory: dir, files: files)!
     }
 
     func envPath(directory dir: String) -> String {
@@ -117,21 +142,26 @@ public struct ProjectLoader: Sendable {
 
 /// Reads project files depth-first through `includes`, rendering each as a template.
 struct FileReader {
-    struct Document {
+    struct Document: Sendable {
         var file: String
+        var absolute: String
         var root: YAMLNode
+        /// The memo holds this very parse (so also what it decoded to, once decoded).
+        var memoized: Bool
     }
     /// A hash of every file as rendered, in reading order: equal hashes, equal projects.
     var contentHasher = FingerprintHasher()
     let directory: String
     let template: Template
+    let memo: LoadMemo?
     var documents: [Document] = []
     var diagnostics: [Diagnostic] = []
     private var loaded: Set<String> = []
 
-    init(directory: String, template: Template) {
+    init(directory: String, template: Template, memo: LoadMemo? = nil) {
         self.directory = directory
         self.template = template
+        self.memo = memo
     }
 
     static func addToContentHash(_ hasher: inout FingerprintHasher, file: String, rendered: String) {
@@ -158,16 +188,27 @@ struct FileReader {
             diagnostics.append(Diagnostic(.error, "included file \(name) does not exist", at: includedFrom))
             return
         }
-        let text = String(decoding: data, as: UTF8.self)
-        let rendered = template.render(text, file: name, diagnostics: &diagnostics)
+        let rendered: String
         let root: YAMLNode
-        do {
-            root = try YAMLParser.parse(rendered, file: name)
-        } catch {
-            diagnostics += error.diagnostics
-            return
+        let memoized: Bool
+        if let known = memo?.parsed(absolute, bytes: data) {
+            (rendered, root, memoized) = (known.rendered, known.root, true)
+        } else {
+            var problems: [Diagnostic] = []
+            rendered = template.render(String(decoding: data, as: UTF8.self), file: name, diagnostics: &problems)
+            do {
+                root = try YAMLParser.parse(rendered, file: name)
+            } catch {
+                memo?.forget(absolute)
+                diagnostics += problems + error.diagnostics
+                return
+            }
+            diagnostics += problems
+            // A file with a diagnostic is read anew each time, so its diagnostics repeat.
+            memoized = problems.isEmpty && memo != nil
+            if memoized { memo?.remember(absolute, bytes: data, rendered: rendered, root: root) } else { memo?.forget(absolute) }
         }
-        documents.append(Document(file: name, root: root))
+        documents.append(Document(file: name, absolute: absolute, root: root, memoized: memoized))
         Self.addToContentHash(&contentHasher, file: name, rendered: rendered)
         guard let includes = root["includes"] else { return }
         guard let items = includes.sequence else {
