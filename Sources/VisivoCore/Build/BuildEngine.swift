@@ -16,7 +16,8 @@ public final class BuildEngine: Sendable {
     let work: NodeWork
     private let cancelFlag = Atomic<Bool>(false)
 
-    public init(_ compiled: CompiledProject, options: BuildOptions, cache: (any CacheStore)? = nil) {
+    /// - Parameter session: a long-running process's memory of its earlier builds.
+    public init(_ compiled: CompiledProject, options: BuildOptions, cache: (any CacheStore)? = nil, session: BuildSession? = nil) {
         self.compiled = compiled
         self.options = options
         self.cache = cache ?? FileCache(root: options.cacheDirectory)
@@ -35,7 +36,7 @@ public final class BuildEngine: Sendable {
             if n.kind == .trace, case .source(let s)? = compiled.targets[n.name] { return s }
             return nil
         }
-        work = NodeWork(compiled: compiled, options: options, cache: self.cache, pool: pool, scripts: scripts)
+        work = NodeWork(compiled: compiled, options: options, cache: self.cache, pool: pool, scripts: scripts, session: session)
     }
 
     /// The nodes a build of `selection` touches: the selection and all it needs.
@@ -60,7 +61,10 @@ public final class BuildEngine: Sendable {
     }
 
     /// Runs the build; returns when every node has finished, failed or been skipped.
-    public func run(reporter: any BuildReporter) throws -> BuildSummary {
+    /// - Parameter ready: called once every node has finished and its outputs are in
+    ///   place, before the build's own records (project.json, the state, the no-op
+    ///   snapshot) are written: `serve` shows the new data without waiting for those.
+    public func run(reporter: any BuildReporter, ready: (BuildSummary) -> Void = { _ in }) throws -> BuildSummary {
         let started = ContinuousClock.now
         let lock = try BuildLock(path: options.stateDirectory + "/build.lock")
         defer { lock.release() }
@@ -70,7 +74,6 @@ public final class BuildEngine: Sendable {
         work.sweepScratch()
         work.loadState()
         for w in compiled.warnings { reporter.warning(w) }
-        try work.writeProjectJSON()
 
         let graph = compiled.graph
         let nodes = nodesToBuild()
@@ -103,6 +106,9 @@ public final class BuildEngine: Sendable {
             files.finishPack()
             for problem in files.problems { reporter.warning("cache: \(problem)") }
         }
+        summary.wallTime = ContinuousClock.now - started
+        ready(summary)
+        try work.writeProjectJSON()
         work.saveState()
         if summary.succeeded, options.selection == nil, !options.refreshAll, options.refreshSources.isEmpty,
             compiled.project.sources.allSatisfy({ $0.freshness == nil }), !compiled.project.contentHash.isEmpty

@@ -16,8 +16,22 @@ public struct FileStatCache: Sendable {
     /// labels: what a no-op check must find unchanged (see `NoOpSnapshot`).
     private(set) var inputs: [String: String] = [:]
     private(set) var outputs: [String: String] = [:]
+    /// Outputs the previous build of this process wrote or confirmed, with their labels:
+    /// confirmed again without a `stat` (see `BuildSession`).
+    private var trusted: [String: String] = [:]
 
     public init() {}
+
+    /// This cache as the next build of the same process starts with it: the entries, and
+    /// this build's outputs trusted and counted as confirmed (a trace the next build takes
+    /// as settled does not confirm its outputs again; see `BuildSession`).
+    func forNextBuild() -> FileStatCache {
+        var next = FileStatCache()
+        next.entries = entries
+        next.trusted = outputs
+        next.outputs = outputs
+        return next
+    }
 
     struct Stat: Sendable, Equatable {
         var size: Int64
@@ -83,7 +97,7 @@ public struct FileStatCache: Sendable {
 
     /// `isUnchanged`, remembering a confirmed output for the no-op snapshot.
     public mutating func confirm(_ path: String, hash: String) -> Bool {
-        guard isUnchanged(path, hash: hash) else { return false }
+        guard trusted[path] == hash || isUnchanged(path, hash: hash) else { return false }
         outputs[path] = hash
         return true
     }

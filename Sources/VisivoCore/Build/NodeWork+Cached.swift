@@ -133,14 +133,22 @@ extension NodeWork {
 
     func remember(_ name: String, key: Fingerprint, output: Fingerprint, status: String, rows: Int?, queriedAt: Date?, duration: Int, maxAge: Duration? = nil) {
         shared.withLock { s in
-            if let maxAge, let q = queriedAt {
+            s.state.nodes[name] = BuildState.NodeRecord(
+                fingerprint: key.hex, status: status, durationMs: duration, rows: rows, queriedAt: queriedAt, outputHash: output.hex)
+        }
+        noteResult(reused: status == BuildState.NodeRecord.reused, queriedAt: queriedAt, maxAge: maxAge)
+    }
+
+    /// Counts a result's age into the build's oldest results and earliest expiry.
+    func noteResult(reused: Bool, queriedAt: Date?, maxAge: Duration?) {
+        guard let q = queriedAt else { return }
+        shared.withLock { s in
+            if let maxAge {
                 let expiry = q.addingTimeInterval(Double(maxAge.components.seconds))
                 if s.expiry.map({ expiry < $0 }) ?? true { s.expiry = expiry }
             }
-            s.state.nodes[name] = BuildState.NodeRecord(
-                fingerprint: key.hex, status: status, durationMs: duration, rows: rows, queriedAt: queriedAt, outputHash: output.hex)
-            if status == BuildState.NodeRecord.reused, let q = queriedAt, s.oldestReused.map({ q < $0 }) ?? true { s.oldestReused = q }
-            if let q = queriedAt, s.oldestResult.map({ q < $0 }) ?? true { s.oldestResult = q }
+            if reused, s.oldestReused.map({ q < $0 }) ?? true { s.oldestReused = q }
+            if s.oldestResult.map({ q < $0 }) ?? true { s.oldestResult = q }
         }
     }
 

@@ -13,6 +13,21 @@ extension NodeWork {
         return h.finalize()
     }
 
+    /// The trace's key and its query.sql's label, each hashed once per build (the first
+    /// pass and then a worker both ask for a stale trace's), and once per session while
+    /// the SQL and the input stay the same; with the session's result for that key.
+    func traceKey(_ i: Int, _ q: TraceQuery, upstream: Fingerprint) -> (key: Fingerprint, label: String, settled: BuildSession.SettledTrace?) {
+        if let known = shared.withLock({ $0.traceKeys[i] }), known.upstream == upstream { return (known.key, known.label, nil) }
+        let settled = session?.settled(trace: q.trace, sql: q.sql, dialect: q.dialect, upstream: upstream)
+        let key = settled?.key ?? traceKey(q, upstream: upstream)
+        let label = settled?.label ?? TraceQuery.label(q.sql)
+        if settled == nil {
+            session?.settle(q.trace, .init(sql: q.sql, dialect: q.dialect, upstream: upstream, key: key, label: label))
+        }
+        shared.withLock { $0.traceKeys[i] = (upstream, key, label) }
+        return (key, label, settled)
+    }
+
     func maxAge(of t: Trace) -> Duration? {
         guard let m = compiled.model(named: t.model.name) else { return nil }
         if let a = m.maxAge { return a }
@@ -26,18 +41,17 @@ extension NodeWork {
         else {
             throw NodeFailure(message: "internal error: trace '\(t.name)' was not compiled")
         }
-        // The first pass and then a worker both ask for a stale trace's key: hash once.
-        let key: Fingerprint
-        if let known = shared.withLock({ $0.traceKeys[i] }), known.upstream == upstream {
-            key = known.key
-        } else {
-            key = traceKey(q, upstream: upstream)
-            shared.withLock { $0.traceKeys[i] = (upstream, key) }
+        let (key, sqlHash, settled) = traceKey(i, q, upstream: upstream)
+        let maxAge = maxAge(of: t)
+        let refresh = refreshes(i)
+        // Settled in this session with this very key: nothing to check.
+        if let settled, let result = settled.result, !refresh, !expired(settled.queriedAt, maxAge) {
+            noteResult(reused: true, queriedAt: settled.queriedAt, maxAge: maxAge)
+            return result
         }
         let dir = traceDirectory(t.name)
         let dataPath = dir + "/data.json"
         let queryPath = dir + "/query.sql"
-        let sqlHash = TraceQuery.label(q.sql)
         var note: String? = nil
         func write(_ bytes: ArraySlice<UInt8>) throws -> Fingerprint {
             let out = Self.hash(bytes)
@@ -46,7 +60,7 @@ extension NodeWork {
             return out
         }
         let result = try cachedOrRun(
-            name: t.name, key: key, maxAge: maxAge(of: t), refresh: refreshes(i),
+            name: t.name, key: key, maxAge: maxAge, refresh: refresh,
             intact: { out in shared.withLock { $0.stat.confirm(dataPath, hash: out.hex) && $0.stat.confirm(queryPath, hash: sqlHash) } },
             restore: { cached in
                 try writeOutput(queryPath, label: sqlHash) { Array(q.sql.utf8) }
@@ -78,6 +92,9 @@ extension NodeWork {
                 let out = try write(result.body)
                 return (result, out)
             })
+        session?.settle(
+            t.name, result: NodeResult(status: .reused, output: result.output, rows: result.rows),
+            queriedAt: shared.withLock { $0.state.nodes[t.name]?.queriedAt })
         var r = result
         r.note = note
         return r

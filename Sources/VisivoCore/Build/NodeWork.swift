@@ -24,6 +24,7 @@ final class NodeWork: Sendable {
     let cache: any CacheStore
     let pool: ConnectionPool
     let scripts: ScriptRunner
+    let session: BuildSession?
     let now = Date()
 
     struct Shared: Sendable {
@@ -32,7 +33,7 @@ final class NodeWork: Sendable {
         var stat = FileStatCache()
         var outputs: [Int: Fingerprint] = [:]
         /// Trace keys computed so far, with the upstream fingerprint they were made from.
-        var traceKeys: [Int: (upstream: Fingerprint, key: Fingerprint)] = [:]
+        var traceKeys: [Int: (upstream: Fingerprint, key: Fingerprint, label: String)] = [:]
         var oldestReused: Date?
         /// When the oldest result this build ended with (built or reused) was queried.
         var oldestResult: Date?
@@ -51,12 +52,16 @@ final class NodeWork: Sendable {
         queryNanoseconds.add(ns, ordering: .relaxed)
     }
 
-    init(compiled: CompiledProject, options: BuildOptions, cache: any CacheStore, pool: ConnectionPool, scripts: ScriptRunner) {
+    init(
+        compiled: CompiledProject, options: BuildOptions, cache: any CacheStore, pool: ConnectionPool, scripts: ScriptRunner,
+        session: BuildSession? = nil
+    ) {
         self.compiled = compiled
         self.options = options
         self.cache = cache
         self.pool = pool
         self.scripts = scripts
+        self.session = session
     }
 
     var graph: ProjectGraph { compiled.graph }
@@ -74,8 +79,8 @@ final class NodeWork: Sendable {
     var statCachePath: String { options.stateDirectory + "/filestat" }
 
     func loadState() {
-        let previous = BuildState.load(from: statePath)
-        let stat = FileStatCache.load(from: statCachePath)
+        let (previous, stat) =
+            session?.state(files: [statePath, statCachePath]) ?? (BuildState.load(from: statePath), FileStatCache.load(from: statCachePath))
         shared.withLock {
             $0.previous = previous
             $0.state = previous
@@ -93,6 +98,7 @@ final class NodeWork: Sendable {
         if stat.changed || (complete && stat.hasUntouched) || !FileManager.default.fileExists(atPath: statCachePath) {
             try? stat.save(to: statCachePath, onlyTouched: complete)
         }
+        session?.remember(state: state, stat: stat, files: [statePath, statCachePath])
     }
 
     func oldestReused() -> Date? { shared.withLock { $0.oldestReused } }

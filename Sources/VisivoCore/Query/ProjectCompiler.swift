@@ -33,7 +33,9 @@ public struct CompiledProject: Sendable {
     public func model(named name: String) -> Model? { modelIndex[name].map { project.models[$0] } }
     public func trace(named name: String) -> Trace? { traceIndex[name].map { project.traces[$0] } }
 
-    public init(_ project: Project) {
+    /// - Parameter session: a long-running process's memory: traces equal to those it
+    ///   compiled before are not compiled again.
+    public init(_ project: Project, session: BuildSession? = nil) {
         self.project = project
         graph = ProjectGraph(project)
         var queries: [String: TraceQuery] = [:]
@@ -52,10 +54,12 @@ public struct CompiledProject: Sendable {
         queries.reserveCapacity(project.traces.count)
         // Traces compile independently: spread them over the cores.
         let traces = project.traces
-        let compiledTraces = Mutex([(Int, TraceQuery, QueryTarget)]())
+        let known = session?.compiledQueries ?? [:]
         let chunk = max(256, traces.count / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
-        DispatchQueue.concurrentPerform(iterations: (traces.count + chunk - 1) / chunk) { c in
-            var local: [(Int, TraceQuery, QueryTarget)] = []
+        let chunks = (traces.count + chunk - 1) / chunk
+        let compiledChunks = Mutex([[BuildSession.CompiledTrace]](repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var local: [BuildSession.CompiledTrace] = []
             for i in (c * chunk)..<min(traces.count, (c + 1) * chunk) {
                 let t = traces[i]
                 guard let model = modelIndex[t.model.name].map({ project.models[$0] }) else { continue }
@@ -65,15 +69,20 @@ public struct CompiledProject: Sendable {
                 case .source(let name): dialect = Dialect(sourceIndex[name].map { project.sources[$0].type } ?? .sqlite)
                 case .model: dialect = Dialect(.sqlite)
                 }
-                local.append((i, TraceQueryCompiler.compile(t, model: model, dialect: dialect, sourceName: target.displayName), target))
+                let query =
+                    known[t.name]?.query(for: t, model: model, target: target, dialect: dialect)
+                    ?? TraceQueryCompiler.compile(t, model: model, dialect: dialect, sourceName: target.displayName)
+                local.append(BuildSession.CompiledTrace(trace: t, model: model, target: target, dialect: dialect, query: query))
             }
-            compiledTraces.withLock { $0 += local }
+            compiledChunks.withLock { $0[c] = local }
         }
-        for (_, q, target) in compiledTraces.withLock({ $0 }).sorted(by: { $0.0 < $1.0 }) {
-            warnings += q.warnings
-            queries[q.trace] = q
-            targets[q.trace] = target
+        let compiled = compiledChunks.withLock { $0.flatMap { $0 } }
+        for c in compiled {
+            warnings += c.query.warnings
+            queries[c.query.trace] = c.query
+            targets[c.query.trace] = c.target
         }
+        session?.remember(queries: compiled)
         if !project.ignoredSections.isEmpty {
             warnings.append("\(project.ignoredSections.joined(separator: " and ")) are read but not run by this version")
         }
