@@ -35,6 +35,7 @@ public final class LiveSite: Sendable {
 
     public let settings: Settings
     public let hub = EventHub()
+    private let memo = SiteMemo()
     private let state = Mutex<State>(State())
     private let reporter: (any BuildReporter)?
     private let watcher: FileWatcher?
@@ -48,6 +49,8 @@ public final class LiveSite: Sendable {
         _ settings: Settings, watcher: FileWatcher?, reporter: (any BuildReporter)?,
         onBuilt: @escaping @Sendable (ProjectBuild.Outcome) -> Void = { _ in }
     ) {
+        var settings = settings
+        settings.build = settings.build.remembering()
         self.settings = settings
         self.watcher = watcher
         self.reporter = reporter
@@ -116,6 +119,7 @@ public final class LiveSite: Sendable {
 
     private func buildOnce() {
         let envFile = settings.build.loader.envFile
+        var shownBuilt = false
         let outcome = settings.build.run(
             reporter: reporter,
             // Watch from the moment the project loaded: an edit during a long build counts.
@@ -132,8 +136,23 @@ public final class LiveSite: Sendable {
                 }) {
                     engine.cancel()
                 }
+            },
+            // Pages redraw as soon as the data is in place; project.json and the build's
+            // state are written after.
+            ready: { outcome in
+                if case .built = outcome { shownBuilt = true }
+                show(outcome)
+                publishState()
             })
         state.withLock { $0.engine = nil }
+        // Writing the build's records failed after the data was shown.
+        if case .failed = outcome, shownBuilt { show(outcome) }
+        onBuilt(outcome)
+        publishState()
+    }
+
+    /// The site or the errors of an outcome.
+    private func show(_ outcome: ProjectBuild.Outcome) {
         switch outcome {
         case .failed(let errors, let files):
             // Keep watching what the last good build read, and the files the errors name
@@ -153,8 +172,6 @@ public final class LiveSite: Sendable {
             replaceSite(project, outcomes: outcomes)
             state.withLock { $0.errors = [] }
         }
-        onBuilt(outcome)
-        publishState()
     }
 
     private func replaceSite(_ project: Project, outcomes: [String: TraceOutcome]) {
@@ -164,7 +181,7 @@ public final class LiveSite: Sendable {
         }
         let site = Site(
             project: project, outcomes: outcomes, outputDirectory: settings.build.options.outputDirectory,
-            plotly: settings.plotly, page: settings.page, version: "\(epoch)-\(generation)")
+            plotly: settings.plotly, page: settings.page, version: "\(epoch)-\(generation)", memo: memo)
         state.withLock { $0.site = site }
     }
 

@@ -7,6 +7,8 @@ import VisivoCore
 public struct ProjectBuild: Sendable {
     public var loader: ProjectLoader
     public var options: BuildOptions
+    /// Set by a process that builds again and again (`serve`; see `BuildSession`).
+    public var session: BuildSession?
 
     public enum Outcome: Sendable {
         /// The project did not load: every diagnostic, formatted `file:line:column: ...`,
@@ -20,13 +22,39 @@ public struct ProjectBuild: Sendable {
         self.options = options
     }
 
+    /// The same build for a process that runs it again and again: each run re-reads only
+    /// the files that changed and recomputes only what they touched (`LoadMemo`,
+    /// `BuildSession`).
+    public func remembering() -> ProjectBuild {
+        var build = self
+        if build.session == nil { build.session = BuildSession() }
+        if build.loader.memo == nil { build.loader.memo = LoadMemo() }
+        return build
+    }
+
     /// - Parameters:
     ///   - reporter: hears the build's progress (the console).
     ///   - loaded: called with the project once it loaded, before anything runs (serve
     ///     watches its files from then on).
     ///   - started: called with the engine before it runs, so a caller can cancel it.
+    ///   - ready: called with the outcome as soon as it is known (every trace's data in
+    ///     place), before the build writes its own records; `run` returns the same outcome
+    ///     once those are written.
     public func run(
-        reporter: (any BuildReporter)? = nil, loaded: (Project) -> Void = { _ in }, started: (BuildEngine) -> Void = { _ in }
+        reporter: (any BuildReporter)? = nil, loaded: (Project) -> Void = { _ in }, started: (BuildEngine) -> Void = { _ in },
+        ready: (Outcome) -> Void = { _ in }
+    ) -> Outcome {
+        var announced = false
+        let outcome = build(reporter: reporter, loaded: loaded, started: started) { outcome in
+            announced = true
+            ready(outcome)
+        }
+        if !announced { ready(outcome) }
+        return outcome
+    }
+
+    private func build(
+        reporter: (any BuildReporter)?, loaded: (Project) -> Void, started: (BuildEngine) -> Void, ready: (Outcome) -> Void
     ) -> Outcome {
         let project: Project
         do {
@@ -38,18 +66,21 @@ public struct ProjectBuild: Sendable {
         }
         loaded(project)
         let outcomes = TraceOutcomes(forwardingTo: reporter)
-        var summary: BuildSummary
-        if let upToDate = BuildEngine.upToDate(loader: loader, options: options) {
-            summary = upToDate
-        } else {
-            let engine = BuildEngine(CompiledProject(project), options: options)
-            started(engine)
-            do {
-                summary = try engine.run(reporter: outcomes)
-            } catch {
-                return .failed(["error: \(error)"], files: [])
-            }
+        // A session's build of an unchanged project is as quick as the no-op check.
+        if session == nil, let summary = BuildEngine.upToDate(loader: loader, options: options) {
+            return .built(project, outcomes.resolve(project, outputDirectory: options.outputDirectory), summary)
         }
-        return .built(project, outcomes.resolve(project, outputDirectory: options.outputDirectory), summary)
+        let engine = BuildEngine(CompiledProject(project, session: session), options: options, session: session)
+        started(engine)
+        do {
+            var resolved: [String: TraceOutcome] = [:]
+            let summary = try engine.run(reporter: outcomes) { summary in
+                resolved = outcomes.resolve(project, outputDirectory: options.outputDirectory)
+                ready(.built(project, resolved, summary))
+            }
+            return .built(project, resolved, summary)
+        } catch {
+            return .failed(["error: \(error)"], files: [])
+        }
     }
 }

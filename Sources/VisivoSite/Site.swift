@@ -23,17 +23,17 @@ public struct Site: Sendable {
     /// - Parameters:
     ///   - plotly: the plotly.min.js to ship, or nil when the pages load it from
     ///     `page.plotlyURL`.
+    ///   - memo: what a process that makes site after site (`serve`) keeps between them.
     public init(
         project: Project, outcomes: [String: TraceOutcome], outputDirectory: String, plotly: String?,
-        page: SitePage.Options, version: String, builtAt: Date = Date()
+        page: SitePage.Options, version: String, builtAt: Date = Date(), memo: SiteMemo? = nil
     ) {
-        let paths = SitePaths(project)
+        let paths = memo?.paths(of: project) ?? SitePaths(project)
         self.paths = paths
         self.version = version
         projectName = project.name
         dashboardPaths = project.dashboards.compactMap { d in paths.dashboards[d.name].map { (d.name, $0) } }
-        let document = SiteDocument.render(project, paths: paths, outcomes: outcomes, version: version, builtAt: builtAt)
-        files["project.js"] = .bytes(SiteDocument.script(document))
+        files["project.js"] = .bytes(SiteDocument.script(project, paths: paths, outcomes: outcomes, version: version, builtAt: builtAt, memo: memo))
         files["index.html"] = .bytes(Array(SitePage.html(projectName: project.name, dashboard: nil, options: page).utf8))
         for d in project.dashboards {
             guard let folder = paths.dashboards[d.name] else { continue }

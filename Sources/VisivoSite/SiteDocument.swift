@@ -6,8 +6,8 @@ import VisivoCore
 /// or credential is in it, so a published dist shows dashboards, not connection details.
 /// The shape is the viewer's contract (docs/viewing-dashboards.md).
 public enum SiteDocument {
-    /// The document as JSON.
-    public static func render(
+    /// The document as JSON, without its traces (`script` adds them).
+    static func render(
         _ project: Project, paths: SitePaths, outcomes: [String: TraceOutcome], version: String, builtAt: Date
     ) -> JSONValue {
         .object([
@@ -57,22 +57,6 @@ public enum SiteDocument {
                         (s.name, .object([("type", .string(s.type)), ("options", .array(s.options.map { .string($0.name) }))]))
                     })
             ),
-            (
-                "traces",
-                .object(
-                    project.traces.map { t in
-                        let outcome = outcomes[t.name] ?? .missing
-                        return (
-                            t.name,
-                            .object([
-                                ("props", staticProps(t.props)),
-                                ("data", .string(paths.traces[t.name] ?? "")),
-                                ("status", .string(outcome.status)),
-                                ("message", outcome.message.map(JSONValue.string) ?? .null),
-                            ])
-                        )
-                    })
-            ),
         ])
     }
 
@@ -119,11 +103,47 @@ public enum SiteDocument {
         return .object(members)
     }
 
-    /// `window.VISIVO_PROJECT = {...};`
-    public static func script(_ document: JSONValue) -> [UInt8] {
+    /// One trace as the viewer needs it: static props, data script, outcome.
+    static func trace(_ t: Trace, data: String, outcome: TraceOutcome) -> JSONValue {
+        .object([
+            ("props", staticProps(t.props)),
+            ("data", .string(data)),
+            ("status", .string(outcome.status)),
+            ("message", outcome.message.map(JSONValue.string) ?? .null),
+        ])
+    }
+
+    /// `window.VISIVO_PROJECT = {...};`, the document's last member being `traces`, each
+    /// trace's text from `memo` when the trace and its outcome are those it was made from.
+    public static func script(
+        _ project: Project, paths: SitePaths, outcomes: [String: TraceOutcome], version: String, builtAt: Date, memo: SiteMemo? = nil
+    ) -> [UInt8] {
         var out = Array("window.VISIVO_PROJECT = ".utf8)
-        document.write(into: &out)
-        out.append(contentsOf: ";\n".utf8)
+        render(project, paths: paths, outcomes: outcomes, version: version, builtAt: builtAt).write(into: &out)
+        // Reopen the object for its last member.
+        out.removeLast()
+        out.append(contentsOf: ",\"traces\":{".utf8)
+        let known = memo?.traces ?? [:]
+        var made: [String: SiteMemo.Trace] = [:]
+        if memo != nil { made.reserveCapacity(project.traces.count) }
+        for (i, t) in project.traces.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            JSONValue.writeString(t.name, into: &out)
+            out.append(0x3A)
+            let data = paths.traces[t.name] ?? ""
+            let outcome = outcomes[t.name] ?? .missing
+            if let k = known[t.name], k.props == t.props, k.data == data, k.outcome == outcome {
+                out.append(contentsOf: k.text)
+                made[t.name] = k
+            } else {
+                var text: [UInt8] = []
+                trace(t, data: data, outcome: outcome).write(into: &text)
+                out.append(contentsOf: text)
+                if memo != nil { made[t.name] = SiteMemo.Trace(props: t.props, data: data, outcome: outcome, text: text) }
+            }
+        }
+        out.append(contentsOf: "}};\n".utf8)
+        memo?.traces = made
         return out
     }
 }
