@@ -1,7 +1,8 @@
 import Foundation
 import VisivoCore
 
-/// Every file of a site by its relative path: pages, project.js, the viewer's assets,
+/// Every file of a site by its relative path: pages, their documents (project.js and each
+/// dashboard's dashboard.js), the viewer's assets,
 /// plotly.js and each trace's data script. `dist` writes them all; `serve` answers
 /// requests from the same map, so what a test sees in one it sees in the other.
 public struct Site: Sendable {
@@ -33,16 +34,25 @@ public struct Site: Sendable {
         self.version = version
         projectName = project.name
         dashboardPaths = project.dashboards.compactMap { d in paths.dashboards[d.name].map { (d.name, $0) } }
-        files["project.js"] = .bytes(SiteDocument.script(project, paths: paths, outcomes: outcomes, version: version, builtAt: builtAt, memo: memo))
+        let index = ProjectIndex(project)
+        let head = SiteDocument.head(project, paths: paths, version: version, builtAt: ISO8601DateFormatter().string(from: builtAt))
+        let known = memo?.traces ?? [:]
+        var made: [String: SiteMemo.Trace] = [:]
+        func document(_ scope: SiteDocument.Scope) -> Content {
+            .bytes(SiteDocument.script(head: head, scope: scope, paths: paths, outcomes: outcomes, known: known, made: &made))
+        }
+        files[SitePage.projectDocument] = document(SiteDocument.Scope())
         files["index.html"] = .bytes(Array(SitePage.html(projectName: project.name, dashboard: nil, options: page).utf8))
         for d in project.dashboards {
             guard let folder = paths.dashboards[d.name] else { continue }
             files[folder + "index.html"] = .bytes(Array(SitePage.html(projectName: project.name, dashboard: d.name, options: page).utf8))
+            files[folder + SitePage.dashboardDocument] = document(SiteDocument.scope(of: d, in: index))
         }
+        memo?.traces = made
         files["assets/viewer.js"] = .bytes(Array(ViewerAssets.script.utf8))
         files["assets/viewer.css"] = .bytes(Array(ViewerAssets.stylesheet.utf8))
         if let plotly { files["assets/plotly.min.js"] = .file(plotly) }
-        for t in project.traces where outcomes[t.name] == .ok {
+        for t in project.traces where outcomes[t.name]?.isOK == true {
             guard let key = paths.traces[t.name] else { continue }
             files[key] = .traceData(path: SiteData.dataPath(trace: t.name, outputDirectory: outputDirectory), key: key)
         }

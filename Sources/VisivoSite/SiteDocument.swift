@@ -1,24 +1,77 @@
 import Foundation
 import VisivoCore
 
-/// `project.js`: what the viewer needs of a project, and nothing else. Refs stay names
-/// (each chart, table, selector and trace appears once), and no source, model, SQL text
-/// or credential is in it, so a published dist shows dashboards, not connection details.
-/// The shape is the viewer's contract (docs/viewing-dashboards.md).
+/// The documents the viewer draws from: what it needs of a project, and nothing else. The
+/// project page's `project.js` holds the dashboards; each dashboard's `dashboard.js` holds
+/// them too, and the charts, tables, selectors and traces that dashboard shows, so a page
+/// of a large project loads its own part only. Refs stay names (each object appears
+/// once), and no source, model, SQL text or credential is in them, so a published dist
+/// shows dashboards, not connection details. The shape is the viewer's contract
+/// (docs/viewing-dashboards.md).
 public enum SiteDocument {
-    /// The document as JSON, without its traces (`script` adds them).
-    static func render(
-        _ project: Project, paths: SitePaths, outcomes: [String: TraceOutcome], version: String, builtAt: Date
-    ) -> JSONValue {
-        .object([
+    /// What one document holds, in the project's order.
+    struct Scope {
+        var charts: [Chart] = []
+        var tables: [Table] = []
+        var selectors: [Selector] = []
+        var traces: [Trace] = []
+    }
+
+    /// The objects a dashboard shows: its charts and tables with their traces, and the
+    /// selectors of its items and of those charts and tables (with the traces they name).
+    static func scope(of d: Dashboard, in index: ProjectIndex) -> Scope {
+        var charts: Set<Int> = [], tables: Set<Int> = [], selectors: Set<Int> = [], traces: Set<Int> = []
+        let p = index.project
+        func add(_ refs: [Ref]) { for r in refs { if let i = index.traces[r.name] { traces.insert(i) } } }
+        func select(_ ref: Ref?) {
+            guard let ref, let i = index.selectors[ref.name] else { return }
+            selectors.insert(i)
+            add(p.selectors[i].options)
+        }
+        for row in d.rows {
+            for item in row.items {
+                switch item.content {
+                case .chart(let r):
+                    guard let i = index.charts[r.name] else { continue }
+                    charts.insert(i)
+                    add(p.charts[i].traces)
+                    select(p.charts[i].selector)
+                case .table(let r):
+                    guard let i = index.tables[r.name] else { continue }
+                    tables.insert(i)
+                    add(p.tables[i].traces)
+                    select(p.tables[i].selector)
+                case .selector(let r): select(r)
+                case .markdown, .empty: break
+                }
+            }
+        }
+        return Scope(
+            charts: charts.sorted().map { p.charts[$0] }, tables: tables.sorted().map { p.tables[$0] },
+            selectors: selectors.sorted().map { p.selectors[$0] }, traces: traces.sorted().map { p.traces[$0] })
+    }
+
+    /// The start of every document of a site: `{"name":…,"version":…,"builtAt":…,"dashboards":[…]`
+    /// (every page lists every dashboard).
+    static func head(_ project: Project, paths: SitePaths, version: String, builtAt: String) -> [UInt8] {
+        var out = Array("window.VISIVO_PROJECT = ".utf8)
+        JSONValue.object([
             ("name", project.name.map(JSONValue.string) ?? .null),
             ("version", .string(version)),
-            ("builtAt", .string(ISO8601DateFormatter().string(from: builtAt))),
+            ("builtAt", .string(builtAt)),
             ("dashboards", .array(project.dashboards.map { dashboard($0, paths: paths) })),
+        ]).write(into: &out)
+        out.removeLast()
+        return out
+    }
+
+    /// A document's charts, tables and selectors (`script` adds the rest).
+    static func render(_ scope: Scope) -> JSONValue {
+        .object([
             (
                 "charts",
                 .object(
-                    project.charts.map { c in
+                    scope.charts.map { c in
                         (
                             c.name,
                             .object([
@@ -32,7 +85,7 @@ public enum SiteDocument {
             (
                 "tables",
                 .object(
-                    project.tables.map { t in
+                    scope.tables.map { t in
                         (
                             t.name,
                             .object([
@@ -53,7 +106,7 @@ public enum SiteDocument {
             (
                 "selectors",
                 .object(
-                    project.selectors.map { s in
+                    scope.selectors.map { s in
                         (s.name, .object([("type", .string(s.type)), ("options", .array(s.options.map { .string($0.name) }))]))
                     })
             ),
@@ -103,48 +156,72 @@ public enum SiteDocument {
         return .object(members)
     }
 
-    /// One trace as the viewer needs it: static props, data script, outcome.
+    /// One trace as the viewer needs it: static props, data script and its version, outcome.
     static func trace(_ t: Trace, data: String, outcome: TraceOutcome) -> JSONValue {
         .object([
             ("props", staticProps(t.props)),
             ("data", .string(data)),
+            ("version", outcome.version.map(JSONValue.string) ?? .null),
             ("status", .string(outcome.status)),
             ("message", outcome.message.map(JSONValue.string) ?? .null),
         ])
     }
 
-    /// `window.VISIVO_PROJECT = {...};`, the document's last member being `traces`, each
-    /// trace's text from `memo` when the trace and its outcome are those it was made from.
-    public static func script(
-        _ project: Project, paths: SitePaths, outcomes: [String: TraceOutcome], version: String, builtAt: Date, memo: SiteMemo? = nil
+    /// `window.VISIVO_PROJECT = {...};`, the document's last member being `traces`. Each
+    /// trace's text comes from `known` when the trace and its outcome are those it was made
+    /// from, and goes into `made`.
+    static func script(
+        head: [UInt8], scope: Scope, paths: SitePaths, outcomes: [String: TraceOutcome],
+        known: [String: SiteMemo.Trace], made: inout [String: SiteMemo.Trace]
     ) -> [UInt8] {
-        var out = Array("window.VISIVO_PROJECT = ".utf8)
-        render(project, paths: paths, outcomes: outcomes, version: version, builtAt: builtAt).write(into: &out)
-        // Reopen the object for its last member.
-        out.removeLast()
+        var out = head
+        var rest: [UInt8] = []
+        render(scope).write(into: &rest)
+        // `{"charts":…}` joins the head's object; then the last member, `traces`.
+        out.append(0x2C)
+        out.append(contentsOf: rest.dropFirst().dropLast())
         out.append(contentsOf: ",\"traces\":{".utf8)
-        let known = memo?.traces ?? [:]
-        var made: [String: SiteMemo.Trace] = [:]
-        if memo != nil { made.reserveCapacity(project.traces.count) }
-        for (i, t) in project.traces.enumerated() {
+        for (i, t) in scope.traces.enumerated() {
             if i > 0 { out.append(0x2C) }
             JSONValue.writeString(t.name, into: &out)
             out.append(0x3A)
             let data = paths.traces[t.name] ?? ""
             let outcome = outcomes[t.name] ?? .missing
-            if let k = known[t.name], k.props == t.props, k.data == data, k.outcome == outcome {
+            if let k = made[t.name] ?? known[t.name], k.props == t.props, k.data == data, k.outcome == outcome {
                 out.append(contentsOf: k.text)
                 made[t.name] = k
             } else {
                 var text: [UInt8] = []
                 trace(t, data: data, outcome: outcome).write(into: &text)
                 out.append(contentsOf: text)
-                if memo != nil { made[t.name] = SiteMemo.Trace(props: t.props, data: data, outcome: outcome, text: text) }
+                made[t.name] = SiteMemo.Trace(props: t.props, data: data, outcome: outcome, text: text)
             }
         }
         out.append(contentsOf: "}};\n".utf8)
-        memo?.traces = made
         return out
+    }
+}
+
+/// The position of the project's objects by name (the first of a name).
+struct ProjectIndex {
+    let project: Project
+    let charts: [String: Int]
+    let tables: [String: Int]
+    let selectors: [String: Int]
+    let traces: [String: Int]
+
+    init(_ project: Project) {
+        self.project = project
+        func byName<T>(_ items: [T], _ name: (T) -> String) -> [String: Int] {
+            var out: [String: Int] = [:]
+            out.reserveCapacity(items.count)
+            for (i, x) in items.enumerated() where out[name(x)] == nil { out[name(x)] = i }
+            return out
+        }
+        charts = byName(project.charts, \.name)
+        tables = byName(project.tables, \.name)
+        selectors = byName(project.selectors, \.name)
+        traces = byName(project.traces, \.name)
     }
 }
 

@@ -3,7 +3,7 @@ import VisivoCore
 
 /// What `serve` keeps of the last site it made, so that the next one costs about what
 /// changed: the addresses (while the dashboards' and traces' names are the same) and each
-/// trace's text in project.js (while its props, data address and outcome are the same).
+/// trace's text in the documents (while its props, data address and outcome are the same).
 public final class SiteMemo: Sendable {
     struct Trace: Sendable {
         var props: JSONValue

@@ -2,7 +2,7 @@ import Foundation
 import VisivoCore
 
 /// The HTML of a page: the same small shell for the project page and every dashboard;
-/// the viewer draws the rest from project.js.
+/// the viewer draws the rest from the page's document (project.js, or the dashboard's dashboard.js).
 public enum SitePage {
     /// Where the page's scripts come from.
     public struct Options: Sendable, Equatable {
@@ -20,11 +20,17 @@ public enum SitePage {
 
     /// `dashboard` nil: the project page (at the site root); else that dashboard's page,
     /// one folder down.
+    /// The project page's document, at the site root, and each dashboard's, in its folder.
+    public static let projectDocument = "project.js"
+    public static let dashboardDocument = "dashboard.js"
+
     public static func html(projectName: String?, dashboard: String?, options: Options) -> String {
         let base = dashboard == nil ? "./" : "../"
+        let document = dashboard == nil ? "./" + projectDocument : "./" + dashboardDocument
         let title = [dashboard, projectName ?? "visivo"].compactMap { $0 }.joined(separator: " · ")
         let page: JSONValue = .object([
-            ("base", .string(base)), ("dashboard", dashboard.map(JSONValue.string) ?? .null), ("live", .bool(options.live)),
+            ("base", .string(base)), ("document", .string(document)), ("dashboard", dashboard.map(JSONValue.string) ?? .null),
+            ("live", .bool(options.live)),
         ])
         let plotly = options.plotlyURL ?? base + "assets/plotly.min.js"
         return """
@@ -38,7 +44,7 @@ public enum SitePage {
             <link rel="stylesheet" href="\(base)assets/viewer.css">
             <script>window.VISIVO_PAGE = \(inlineJSON(page));</script>
             <script src="\(escape(plotly))"></script>
-            <script src="\(base)project.js"></script>
+            <script src="\(document)"></script>
             <script src="\(base)assets/viewer.js"></script>
             </head>
             <body><div id="visivo"></div></body>

@@ -3,7 +3,9 @@ import VisivoCore
 
 /// What the viewer says of a trace: its data is there, or why not.
 public enum TraceOutcome: Sendable, Equatable {
-    case ok
+    /// The data is there; `version` changes exactly when it does (nil when the build did
+    /// not say: the page then reloads it with every project version).
+    case ok(version: String?)
     case failed(String)
     case skipped(String)
     /// Never built (left out by a selection, or no build yet).
@@ -16,6 +18,17 @@ public enum TraceOutcome: Sendable, Equatable {
         case .skipped: "skipped"
         case .missing: "missing"
         }
+    }
+
+    /// The data's version, for an `ok` trace the build reported.
+    var version: String? {
+        if case .ok(let v) = self { return v }
+        return nil
+    }
+
+    var isOK: Bool {
+        if case .ok = self { return true }
+        return false
     }
 
     var message: String? {
@@ -46,7 +59,8 @@ public final class TraceOutcomes: BuildReporter, @unchecked Sendable {
         if event.kind == .trace {
             let outcome: TraceOutcome
             switch event.status {
-            case .built, .reused, .checked: outcome = .ok
+            // A prefix of the data's hash names its version.
+            case .built, .reused, .checked: outcome = .ok(version: event.output.map { String($0.hex.prefix(16)) })
             case .failed: outcome = .failed(event.message ?? "failed")
             case .skipped: outcome = .skipped(event.message ?? "skipped")
             case .cancelled: outcome = .missing
@@ -66,7 +80,7 @@ public final class TraceOutcomes: BuildReporter, @unchecked Sendable {
                 all[t.name] = r
             } else {
                 let exists = FileManager.default.fileExists(atPath: SiteData.dataPath(trace: t.name, outputDirectory: outputDirectory))
-                all[t.name] = exists ? .ok : .missing
+                all[t.name] = exists ? .ok(version: nil) : .missing
             }
         }
         return all

@@ -7,7 +7,7 @@ import {
   itemLabel,
   dashboardHasItems,
   dashboardTraceNames,
-  traceDataFiles,
+  dataFileVersions,
   dashboardShape,
   dashboardHref,
   projectHref,
@@ -29,7 +29,7 @@ const project = {
   charts: { c1: { traces: ['a', 'b'] } },
   tables: { t1: { traces: ['b', 'c'] } },
   traces: {
-    a: { status: 'ok', data: 'data/a.js' },
+    a: { status: 'ok', data: 'data/a.js', version: '9f86d081884c7d65' },
     b: { status: 'ok', data: 'data/b.js' },
     c: { status: 'failed', data: 'data/c.js' },
   },
@@ -52,7 +52,12 @@ test('findDashboard and items', () => {
 test('a dashboard needs its charts and tables traces, built ones only load', () => {
   const names = dashboardTraceNames(project, findDashboard(project, 'sales'));
   assert.deepEqual(names, ['a', 'b', 'c']);
-  assert.deepEqual(traceDataFiles(project, names), ['data/a.js', 'data/b.js']);
+  // Each built trace's file with the data's own version, else the project's.
+  assert.deepEqual([...dataFileVersions({ ...project, version: 'v7' }, names)], [
+    ['data/a.js', '9f86d081884c7d65'],
+    ['data/b.js', 'v7'],
+  ]);
+  assert.deepEqual([...dataFileVersions(project, ['b'])], [['data/b.js', '']]);
 });
 
 test('shape changes with structure, not with content', () => {

@@ -7,6 +7,8 @@ import {
   traceCohorts,
   cohortNames,
   chartTraces,
+  drawingInputs,
+  sameDrawingInputs,
 } from '../../Sources/VisivoSite/Viewer/traces.js';
 
 test('merge order: static props, then data props, then the cohort name', () => {
@@ -100,4 +102,21 @@ test('chartTraces filters by the selection but counts every cohort', () => {
 test('an empty data file gives no traces and no error', () => {
   const result = chartTraces(['empty'], entries, (name) => loaded[name]);
   assert.deepEqual(result, { traces: [], errors: [], cohortCount: 0 });
+});
+
+test('a chart redraws only when its document parts, data or selection change', () => {
+  const chart = { traces: ['a', 'b'], layout: { title: { text: 'T' } } };
+  const entries = { a: { status: 'ok', data: 'data/a.js', version: '1' }, b: { status: 'ok', data: 'data/b.js', version: '2' } };
+  const dataA = { data: {} };
+  const dataB = { data: {} };
+  const loaded = new Map([['a', dataA], ['b', dataB]]);
+  const of = (m) => (name) => m.get(name);
+  const first = drawingInputs(chart, entries, of(loaded), null);
+  assert.ok(sameDrawingInputs(first, drawingInputs(structuredClone(chart), structuredClone(entries), of(new Map(loaded)), null)));
+  assert.ok(!sameDrawingInputs(first, null));
+  // New data for one trace (another object), a changed prop, another selection.
+  assert.ok(!sameDrawingInputs(first, drawingInputs(chart, entries, of(new Map([['a', dataA], ['b', { data: {} }]])), null)));
+  assert.ok(!sameDrawingInputs(first, drawingInputs({ ...chart, layout: {} }, entries, of(loaded), null)));
+  assert.ok(!sameDrawingInputs(first, drawingInputs(chart, { ...entries, b: { ...entries.b, version: '3' } }, of(loaded), null)));
+  assert.ok(!sameDrawingInputs(first, drawingInputs(chart, entries, of(loaded), [['x']])));
 });

@@ -63,11 +63,11 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
             live.start()
             defer { live.stop() }
             let first = try #require(live.site)
-            #expect(text(first.contents(of: "project.js")).contains("\"text\":\"Revenue\""))
+            #expect(text(first.contents(of: "sales-overview/dashboard.js")).contains("\"text\":\"Revenue\""))
 
             try saveByRename(sampleYAML(title: "Revenue, edited"), to: dir + "/project.visivo.yml")
             #expect(eventually { live.site?.version != first.version })
-            let edited = text(live.site?.contents(of: "project.js"))
+            let edited = text(live.site?.contents(of: "sales-overview/dashboard.js"))
             #expect(edited.contains("Revenue, edited"))
 
             let good = try #require(live.site)

@@ -12,7 +12,7 @@ import VisivoCore
             let (site, outcome) = try buildSite(dir + "/demo")
             guard case .built(let project, let outcomes, let summary) = outcome else { return }
             #expect(summary.failed == 0 && summary.skipped == 0)
-            #expect(project.traces.count == 4 && outcomes.values.allSatisfy { $0 == .ok })
+            #expect(project.traces.count == 4 && outcomes.values.allSatisfy(\.isOK))
             #expect(!project.charts.isEmpty && !project.tables.isEmpty && !project.selectors.isEmpty && project.dashboards.count == 1)
             #expect(site.files["overview/index.html"] != nil)
             let gitignore = try String(contentsOfFile: dir + "/demo/.gitignore", encoding: .utf8)

@@ -5,13 +5,19 @@ import VisivoCore
 @testable import VisivoSite
 
 @Suite struct SiteTests {
-    @Test func projectScriptNamesTracesAndOutcomesButNoConnectionDetails() throws {
+    /// A page's document, parsed.
+    func document(_ site: Site, _ path: String) throws -> JSONValue {
+        let script = text(site.contents(of: path))
+        #expect(script.hasPrefix("window.VISIVO_PROJECT = {") && script.hasSuffix("};\n"))
+        return try JSONParser.parse(Array(script.dropFirst("window.VISIVO_PROJECT = ".count).dropLast(2).utf8))
+    }
+
+    @Test func documentsNameTracesAndOutcomesButNoConnectionDetails() throws {
         try withTemporaryFolder { dir in
             try sampleProject(in: dir)
             let (site, _) = try buildSite(dir)
-            let script = text(site.contents(of: "project.js"))
-            #expect(script.hasPrefix("window.VISIVO_PROJECT = {"))
-            let json = try JSONParser.parse(Array(script.dropFirst("window.VISIVO_PROJECT = ".count).dropLast(2).utf8))
+            let script = text(site.contents(of: "sales-overview/dashboard.js"))
+            let json = try document(site, "sales-overview/dashboard.js")
             let traces = try #require(json["traces"])
             #expect(traces["by region"]?["status"] == .string("ok"))
             #expect(traces["broken"]?["status"] == .string("failed"))
@@ -21,9 +27,45 @@ import VisivoCore
             // No source, model, SQL text or secret reaches the viewer.
             #expect(traces["by region"]?["props"]?["type"] == .string("bar"))
             #expect(traces["by region"]?["props"]?["x"] == .null)
-            for absent in ["hunter2", "shop.db", "select * from orders", "query(", "sum(amount)", "\"sources\"", "\"models\""] {
-                #expect(!script.contains(absent), "project.js contains \(absent)")
+            for page in [script, text(site.contents(of: "project.js"))] {
+                for absent in ["hunter2", "shop.db", "select * from orders", "query(", "sum(amount)", "\"sources\"", "\"models\""] {
+                    #expect(!page.contains(absent), "a document contains \(absent)")
+                }
             }
+        }
+    }
+
+    /// The project page's document lists the dashboards only; a dashboard's holds what it
+    /// shows (its charts' and tables' traces, its selectors and the traces they name).
+    @Test func eachPageLoadsItsOwnPart() throws {
+        try withTemporaryFolder { dir in
+            try sampleProject(
+                in: dir,
+                yaml: sampleYAML(title: "Revenue") + """
+                      - name: other
+                        rows:
+                          - items:
+                              - selector: ref(pick)
+                    selectors:
+                      - {name: pick, type: multiple, options: [ref(by region)]}
+                    tables:
+                      - {name: unused, traces: [ref(broken)]}
+
+                    """)
+            let (site, _) = try buildSite(dir)
+            let project = try document(site, "project.js")
+            #expect(project["dashboards"]?.arrayItems.map { $0["name"] } == [.string("Sales: Overview"), .string("other")])
+            for key in ["charts", "tables", "selectors", "traces"] { #expect(project[key]?.objectKeys == []) }
+            let sales = try document(site, "sales-overview/dashboard.js")
+            #expect(sales["dashboards"]?.arrayItems.count == 2)
+            #expect(sales["charts"]?.objectKeys == ["revenue"])
+            #expect(sales["traces"]?.objectKeys == ["by region", "broken"])
+            #expect(sales["selectors"]?.objectKeys == [] && sales["tables"]?.objectKeys == [])
+            let other = try document(site, "other/dashboard.js")
+            #expect(other["selectors"]?.objectKeys == ["pick"])
+            #expect(other["traces"]?.objectKeys == ["by region"])
+            #expect(other["charts"]?.objectKeys == [] && other["tables"]?.objectKeys == [])
+            #expect(text(site.contents(of: "other/")).contains(#"<script src="./dashboard.js"></script>"#))
         }
     }
 
@@ -81,6 +123,12 @@ import VisivoCore
 extension JSONValue {
     var arrayItems: [JSONValue] {
         if case .array(let items) = self { return items }
+        return []
+    }
+
+    /// An object's keys, in order.
+    var objectKeys: [String] {
+        if case .object(let members) = self { return members.map(\.key) }
         return []
     }
 }

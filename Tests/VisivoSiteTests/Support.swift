@@ -27,14 +27,14 @@ func saveByRename(_ text: String, to path: String) throws {
 }
 
 /// A small SQLite project: two traces that work (one with cohorts) and one whose SQL fails.
-func sampleProject(in dir: String) throws {
+func sampleProject(in dir: String, yaml: String = sampleYAML(title: "Revenue")) throws {
     let db = try SQLiteDatabase(path: dir + "/shop.db", label: "test", writable: true)
     try db.execute(
         """
         create table orders (day text, region text, amount real);
         insert into orders values ('2024-01-01', 'east', 10), ('2024-01-02', 'east', 20), ('2024-01-01', 'west', 5);
         """)
-    try put(["project.visivo.yml": sampleYAML(title: "Revenue")], in: dir)
+    try put(["project.visivo.yml": yaml], in: dir)
 }
 
 func sampleYAML(title: String) -> String {

@@ -168,7 +168,7 @@ final class BuildRun: @unchecked Sendable {
             switch attempt(i) {
             case .success(let r)?:
                 scheduler.finish(i, .succeeded)
-                record(i, r.status, ContinuousClock.now - t0, rows: r.rows, message: r.note)
+                record(i, r.status, ContinuousClock.now - t0, rows: r.rows, message: r.note, output: r.output)
             case .failure(let e)?:
                 let skipped = scheduler.finish(i, .failed)
                 record(i, .failed, ContinuousClock.now - t0, rows: nil, message: e.message)
@@ -198,7 +198,7 @@ final class BuildRun: @unchecked Sendable {
             switch outcome {
             case .success(let r):
                 scheduler.finish(i, .succeeded)
-                record(i, r.status, elapsed, rows: r.rows, message: r.note)
+                record(i, r.status, elapsed, rows: r.rows, message: r.note, output: r.output)
             case .failure(let e):
                 let isCancel = cancelled() || e.cancelled
                 let skipped = scheduler.finish(i, isCancel ? .cancelled : .failed)
@@ -212,7 +212,7 @@ final class BuildRun: @unchecked Sendable {
     }
 
     /// Counts and reports a finished node; called with `condition` locked.
-    func record(_ i: Int, _ status: NodeStatus, _ duration: Duration, rows: Int?, message: String?) {
+    func record(_ i: Int, _ status: NodeStatus, _ duration: Duration, rows: Int?, message: String?, output: Fingerprint? = nil) {
         done += 1
         switch status {
         case .built: summary.built += 1
@@ -225,8 +225,9 @@ final class BuildRun: @unchecked Sendable {
         if status == .failed, let message { summary.failures.append("\(graph.nodes[i].kind) '\(graph.nodes[i].name)': \(message)") }
         reporter.finished(
             NodeEvent(
-                name: graph.nodes[i].name, kind: graph.nodes[i].kind, status: status, duration: duration, rows: rows, message: message, done: done, total: total
-            ))
+                name: graph.nodes[i].name, kind: graph.nodes[i].kind, status: status, duration: duration, rows: rows, message: message, done: done,
+                total: total,
+                output: output))
     }
 }
 

@@ -49,6 +49,9 @@ public struct NodeEvent: Sendable {
     public var message: String?
     public var done: Int
     public var total: Int
+    /// The hash of what a node that succeeded produced (for a trace, its data.json's): it
+    /// changes exactly when the output does.
+    public var output: Fingerprint? = nil
 }
 
 /// Receives progress; called from worker threads.

@@ -2,10 +2,11 @@
 // the first time and Plotly.react after), an error box per trace that could not be
 // drawn (`.vz-error`; the other traces still draw), a centred "No data" note
 // (`.vz-empty`) over an empty plot when the data has no rows, and, when the chart's
-// selector is automatic or not placed on the dashboard, that selector's widget.
+// selector is automatic or not placed on the dashboard, that selector's widget. A
+// chart whose document parts, data and selection are those it last drew is left as it is.
 
 import { h, errorBox } from './dom.js';
-import { chartTraces } from './traces.js';
+import { chartTraces, drawingInputs, sameDrawingInputs } from './traces.js';
 import { cohortFilter } from './selectors.js';
 import { chartLayout, plotConfig } from './plotconfig.js';
 import { SelectorWidget } from './selectorview.js';
@@ -26,6 +27,7 @@ export class ChartView {
     );
     this.widget = null;
     this.drawn = false;
+    this.inputs = null;
   }
 
   /** Draws the chart for the dashboard context `ctx` (see DashboardView.context). */
@@ -37,6 +39,9 @@ export class ChartView {
     }
     const selector = ctx.selectorOf('chart', this.name);
     this.updateWidget(selector, ctx);
+    const inputs = drawingInputs(chart, ctx.project.traces, ctx.loadedOf, selector ? [selector, ctx.chosen(selector.key), ctx.itemNames] : null);
+    if (this.drawn && sameDrawingInputs(inputs, this.inputs)) return;
+    this.inputs = inputs;
     const keep = selector ? cohortFilter(selector, ctx.chosen(selector.key), ctx.itemNames) : null;
     const { traces, errors, cohortCount } = chartTraces(chart.traces ?? [], ctx.project.traces ?? {}, ctx.loadedOf, keep);
     this.errors.replaceChildren(...errors.map(errorBox));

@@ -1,9 +1,12 @@
-// Loading project.js and data files as classic scripts (fetch() is refused on
-// file:// pages): a <script> element per file, resolved on its load event. Data files
-// assign `window.VISIVO_DATA[<data key>]`; a dashboard loads only the files of its own
-// traces, all at once.
+// Loading documents and data files as classic scripts (fetch() is refused on file://
+// pages): a <script> element per file, resolved on its load event. Data files assign
+// `window.VISIVO_DATA[<data key>]`; a dashboard loads only the files of its own traces,
+// all at once, and after a rebuild only those whose version changed.
 
-import { dashboardTraceNames, traceDataFiles, dataFileHref } from './model.js';
+import { dashboardTraceNames, dataFileVersions, dataFileHref } from './model.js';
+
+/** Data files loaded so far: data key -> {version, result}. */
+const loadedFiles = new Map();
 
 /** Loads a classic script; resolves when it has run, rejects when it fails to load. */
 export function loadScript(src) {
@@ -24,28 +27,39 @@ export function loadScript(src) {
 }
 
 /**
- * Loads the data of a dashboard's traces, in parallel, with `?v=<project version>`.
- * Resolves to a Map from trace name to `{data}` or `{error}` (traces that were not
- * built are absent: their status says why).
+ * Loads the data of a dashboard's traces, in parallel, each file with `?v=<its version>`
+ * and only when that version is not the one already loaded (the result is then the very
+ * object loaded before, so views can tell nothing changed). Resolves to a Map from trace
+ * name to `{data}` or `{error}` (traces that were not built are absent: their status says
+ * why).
  */
 export async function loadDashboardData(base, project, dashboard) {
   const traceNames = dashboardTraceNames(project, dashboard);
+  const versions = dataFileVersions(project, traceNames);
   const store = (window.VISIVO_DATA = window.VISIVO_DATA || {});
   const results = new Map();
+  for (const file of [...loadedFiles.keys()]) if (!versions.has(file)) loadedFiles.delete(file);
   await Promise.all(
-    traceDataFiles(project, traceNames).map(async (file) => {
+    [...versions].map(async ([file, version]) => {
+      const known = loadedFiles.get(file);
+      if (known?.version === version) {
+        results.set(file, known.result);
+        return;
+      }
       delete store[file];
+      let result;
       try {
-        await loadScript(dataFileHref(base, file, project.version));
-        results.set(
-          file,
+        await loadScript(dataFileHref(base, file, version));
+        result =
           store[file] && typeof store[file] === 'object'
             ? { data: store[file] }
-            : { error: `the data file ${file} defined no data` },
-        );
+            : { error: `the data file ${file} defined no data` };
       } catch {
-        results.set(file, { error: `could not load the data file ${file}` });
+        result = { error: `could not load the data file ${file}` };
       }
+      if (result.data) loadedFiles.set(file, { version, result });
+      else loadedFiles.delete(file);
+      results.set(file, result);
     }),
   );
   const loaded = new Map();

@@ -1,10 +1,11 @@
 // The viewer's entry point (concatenated last into assets/viewer.js). The page
-// written by visivo sets `window.VISIVO_PAGE = {base, dashboard, live}` and loads
-// plotly.min.js, project.js (`window.VISIVO_PROJECT`) and this script; we draw the
-// project page (dashboard null) or one dashboard into #visivo, set
+// written by visivo sets `window.VISIVO_PAGE = {base, document, dashboard, live}` and
+// loads plotly.min.js, the page's document (`window.VISIVO_PROJECT`: project.js on the
+// project page, the dashboard's own dashboard.js on its page) and this script; we draw
+// the project page (dashboard null) or one dashboard into #visivo, set
 // `document.documentElement.dataset.visivoVersion` after every draw, and under
 // `visivo serve` (live) follow the server's state events: overlay for build errors,
-// project.js and data reloaded and redrawn in place when the version changes.
+// the document and data reloaded and redrawn in place when the version changes.
 //
 // DOM hooks (stable: the browser tests rely on them)
 //   div.vz-item[data-kind=chart|table|markdown|selector|empty][data-name=<chart, table or
@@ -50,6 +51,7 @@ class Viewer {
   constructor(root, page) {
     this.root = root;
     this.base = typeof page.base === 'string' ? page.base : './';
+    this.document = typeof page.document === 'string' ? page.document : `${this.base}project.js`;
     this.dashboardName = typeof page.dashboard === 'string' ? page.dashboard : null;
     this.live = page.live === true;
     this.project = null;
@@ -69,7 +71,7 @@ class Viewer {
     const project = window.VISIVO_PROJECT;
     if (!project) {
       this.setPage(topBar(this.base, null, this.dashboardName), h('main', {}, notice('The project did not load', [
-        `${this.base}project.js is missing or failed to run. Build the site again (visivo dist, or visivo serve).`,
+        `${this.document} is missing or failed to run. Build the site again (visivo dist, or visivo serve).`,
       ])));
       if (!this.live) return;
     } else {
@@ -128,7 +130,7 @@ class Viewer {
     }
   }
 
-  /** Reloads project.js and redraws until the drawn version is the one the server announced. */
+  /** Reloads the page's document and redraws until the drawn version is the one the server announced. */
   async pump() {
     if (this.busy) return;
     this.busy = true;
@@ -141,7 +143,7 @@ class Viewer {
         const version = this.wantedVersion;
         this.triedVersion = version;
         try {
-          await loadScript(`${this.base}project.js?v=${encodeURIComponent(version)}`);
+          await loadScript(`${this.document}?v=${encodeURIComponent(version)}`);
         } catch (error) {
           console.error('visivo: could not reload the project', error);
           continue;

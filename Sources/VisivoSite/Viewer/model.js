@@ -37,14 +37,20 @@ export function dashboardTraceNames(project, dashboard) {
   return [...names];
 }
 
-/** The data files (their `data` keys) of the named traces that were built, each once. */
-export function traceDataFiles(project, traceNames) {
-  const files = new Set();
+/**
+ * The version of each data file of the named traces that were built: the build's version
+ * of the data when the document gives one (it changes exactly when the data does), else
+ * the project's version.
+ */
+export function dataFileVersions(project, traceNames) {
+  const versions = new Map();
   for (const name of traceNames) {
     const entry = project.traces?.[name];
-    if (entry?.status === 'ok' && entry.data) files.add(entry.data);
+    if (entry?.status === 'ok' && entry.data && !versions.has(entry.data)) {
+      versions.set(entry.data, String(entry.version ?? project.version ?? ''));
+    }
   }
-  return [...files];
+  return versions;
 }
 
 /**
@@ -71,7 +77,7 @@ export function projectHref(base) {
   return `${base}index.html`;
 }
 
-/** A data file's address (its `data` key, cache-busted by the project version). */
+/** A data file's address (its `data` key, cache-busted by its version). */
 export function dataFileHref(base, file, version) {
   return `${base}${file}?v=${encodeURIComponent(version ?? '')}`;
 }

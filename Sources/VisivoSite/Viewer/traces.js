@@ -95,3 +95,21 @@ export function chartTraces(traceNames, traceEntries, loadedOf, keep = null) {
     .map((entry) => cohortTrace(traceEntries[entry.trace].props, entry.columns, entry.cohort));
   return { traces, errors, cohortCount: cohorts.length };
 }
+
+/**
+ * What a chart is drawn from, to tell whether a redraw would draw the same: the
+ * document's parts as text, and the loaded data by identity (a data file whose version
+ * did not change is the very object loaded before).
+ */
+export function drawingInputs(chart, traceEntries, loadedOf, selection) {
+  const names = chart?.traces ?? [];
+  return {
+    text: JSON.stringify([chart ?? null, names.map((name) => traceEntries?.[name] ?? null), selection ?? null]),
+    loaded: names.map((name) => loadedOf(name)),
+  };
+}
+
+/** True when two `drawingInputs` are the same. */
+export function sameDrawingInputs(a, b) {
+  return Boolean(a && b) && a.text === b.text && a.loaded.length === b.loaded.length && a.loaded.every((x, i) => x === b.loaded[i]);
+}
