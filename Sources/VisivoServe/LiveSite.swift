@@ -169,7 +169,9 @@ public final class LiveSite: Sendable {
                 replaceSite(Project(directory: dir), outcomes: [:])
             }
         case .built(let project, let outcomes, _):
+            let started = ContinuousClock.now
             replaceSite(project, outcomes: outcomes)
+            settings.build.timing?("site", ContinuousClock.now - started)
             state.withLock { $0.errors = [] }
         }
     }

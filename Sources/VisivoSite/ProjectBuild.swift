@@ -9,6 +9,9 @@ public struct ProjectBuild: Sendable {
     public var options: BuildOptions
     /// Set by a process that builds again and again (`serve`; see `BuildSession`).
     public var session: BuildSession?
+    /// Hears how long each phase took: `load`, `compile`, `build` (until the data is in
+    /// place) and, from `serve`, `site` (`VISIVO_TIMINGS`).
+    public var timing: (@Sendable (String, Duration) -> Void)?
 
     public enum Outcome: Sendable {
         /// The project did not load: every diagnostic, formatted `file:line:column: ...`,
@@ -56,9 +59,16 @@ public struct ProjectBuild: Sendable {
     private func build(
         reporter: (any BuildReporter)?, loaded: (Project) -> Void, started: (BuildEngine) -> Void, ready: (Outcome) -> Void
     ) -> Outcome {
+        var phaseStart = ContinuousClock.now
+        func phase(_ name: String) {
+            let now = ContinuousClock.now
+            timing?(name, now - phaseStart)
+            phaseStart = now
+        }
         let project: Project
         do {
             project = try loader.load()
+            phase("load")
         } catch {
             let dir = URL(fileURLWithPath: loader.workingDirectory).standardizedFileURL.path
             let files = Set(error.diagnostics.compactMap { $0.location?.file }).map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 }
@@ -70,11 +80,14 @@ public struct ProjectBuild: Sendable {
         if session == nil, let summary = BuildEngine.upToDate(loader: loader, options: options) {
             return .built(project, outcomes.resolve(project, outputDirectory: options.outputDirectory), summary)
         }
-        let engine = BuildEngine(CompiledProject(project, session: session), options: options, session: session)
+        let compiled = CompiledProject(project, session: session)
+        phase("compile")
+        let engine = BuildEngine(compiled, options: options, session: session)
         started(engine)
         do {
             var resolved: [String: TraceOutcome] = [:]
             let summary = try engine.run(reporter: outcomes) { summary in
+                phase("build")
                 resolved = outcomes.resolve(project, outputDirectory: options.outputDirectory)
                 ready(.built(project, resolved, summary))
             }

@@ -38,8 +38,10 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let plotlyFile = try plotly.locate()
         let options = flags.options(project)
+        var build = ProjectBuild(loader: project.loader, options: options)
+        if Phases.enabled { build.timing = Phases.report }
         let settings = LiveSite.Settings(
-            build: ProjectBuild(loader: project.loader, options: options),
+            build: build,
             page: SitePage.Options(plotlyURL: plotly.plotlyURL, live: true), plotly: plotlyFile)
         let reporter = ConsoleReporter(interactive: false, verbose: false)
         let watcher: FileWatcher

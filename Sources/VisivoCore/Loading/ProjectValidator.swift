@@ -12,10 +12,11 @@ enum ProjectValidator {
         for s in project.selectors { kinds[s.name] = kinds[s.name] ?? .selector }
         for x in project.dashboards { kinds[x.name] = kinds[x.name] ?? .dashboard }
 
-        func check(_ ref: Ref, is expected: ObjectKind..., from owner: String) {
+        // `owner` is worded only for a diagnostic: checks of large projects mostly pass.
+        func check(_ ref: Ref, is expected: ObjectKind..., from owner: @autoclosure () -> String) {
             guard let kind = kinds[ref.name] else {
                 var message =
-                    "ref(\(ref.name)) in \(owner) names nothing: there is no \(expected.map(\.rawValue).joined(separator: " or ")) named '\(ref.name)'"
+                    "ref(\(ref.name)) in \(owner()) names nothing: there is no \(expected.map(\.rawValue).joined(separator: " or ")) named '\(ref.name)'"
                 let candidates = kinds.filter { expected.contains($0.value) }.map(\.key).sorted()
                 if let near = Suggest.nearest(to: ref.name, in: candidates) { message += " (did you mean '\(near)'?)" }
                 d.append(Diagnostic(.error, message, at: ref.location))
@@ -24,7 +25,7 @@ enum ProjectValidator {
             if !expected.contains(kind) {
                 d.append(
                     Diagnostic(
-                        .error, "ref(\(ref.name)) in \(owner) names a \(kind), but a \(expected.map(\.rawValue).joined(separator: " or ")) is expected here",
+                        .error, "ref(\(ref.name)) in \(owner()) names a \(kind), but a \(expected.map(\.rawValue).joined(separator: " or ")) is expected here",
                         at: ref.location))
             }
         }
@@ -96,20 +97,32 @@ enum ProjectValidator {
     static func checkColumnRefs(_ t: Trace) -> [Diagnostic] {
         var d: [Diagnostic] = []
         let names = t.columns.map(\.value.name)
-        func visit(_ v: JSONValue, path: String) {
+        // The dotted path of the value being visited, joined only for a diagnostic.
+        var path = ["props"]
+        func visit(_ v: JSONValue) {
             switch v {
             case .string(let s):
                 if let ref = TraceQueryCompiler.parseColumnRef(s), !names.contains(ref.name) {
                     var message = "column(\(ref.name)) in trace '\(t.name)' names no entry of its 'columns'"
                     message += names.isEmpty ? " (the trace has no columns)" : " (it has: \(names.joined(separator: ", ")))"
-                    d.append(Diagnostic(.error, message, at: t.propLocations[path] ?? t.location))
+                    d.append(Diagnostic(.error, message, at: t.propLocations[path.joined(separator: ".")] ?? t.location))
                 }
-            case .array(let items): for (i, x) in items.enumerated() { visit(x, path: "\(path).\(i)") }
-            case .object(let members): for m in members { visit(m.value, path: "\(path).\(m.key)") }
+            case .array(let items):
+                for (i, x) in items.enumerated() {
+                    path.append(String(i))
+                    visit(x)
+                    path.removeLast()
+                }
+            case .object(let members):
+                for m in members {
+                    path.append(m.key)
+                    visit(m.value)
+                    path.removeLast()
+                }
             default: break
             }
         }
-        visit(t.props, path: "props")
+        visit(t.props)
         for (field, entries) in [("order_by", t.orderBy), ("filters", t.filters)] {
             for e in entries {
                 for name in TraceQueryCompiler.columnNames(in: e.value) where !names.contains(name) {

@@ -53,6 +53,8 @@ public enum TraceQueryCompiler {
     }
 
     public static func parseColumnRef(_ text: String, allowDirection: Bool = false) -> ColumnRef? {
+        // Most strings are not refs: decide on the first byte that `trimmingSpaces` keeps.
+        guard text.utf8.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) == UInt8(ascii: "c") else { return nil }
         let t = text.trimmingSpaces
         guard t.hasPrefix("column("), let close = t.firstIndex(of: ")") else { return nil }
         let name = t[t.index(t.startIndex, offsetBy: 7)..<close].trimmingSpaces
