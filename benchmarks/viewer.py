@@ -221,7 +221,7 @@ def main():
         results["scattergl_100000"] = bench_draw(browser, binary, args.work, "scattergl-100k", 1, 100000, "scattergl", "markers", 3)
         if args.large:
             print(f"serve: {args.large:,}-trace project edit -> page ...", file=sys.stderr)
-            results["serve_props_edit_large"] = bench_large_edit(browser, binary, args.work, args.large, max(3, args.runs // 2))
+            results["serve_props_edit_large"] = bench_large_edit(browser, binary, args.work, args.large, args.runs)
     qs = quickstart(args.work)
     subprocess.run([binary, "dist"], cwd=qs, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results["quickstart_dist_bytes"] = dir_bytes(os.path.join(qs, "dist"))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VisivoCore
 
 /// Every file of a site by its relative path: pages, their documents (project.js and each
@@ -37,18 +38,26 @@ public struct Site: Sendable {
         let index = ProjectIndex(project)
         let head = SiteDocument.head(project, paths: paths, version: version, builtAt: ISO8601DateFormatter().string(from: builtAt))
         let known = memo?.traces ?? [:]
-        var made: [String: SiteMemo.Trace] = [:]
-        func document(_ scope: SiteDocument.Scope) -> Content {
-            .bytes(SiteDocument.script(head: head, scope: scope, paths: paths, outcomes: outcomes, known: known, made: &made))
+        // The pages' documents, made in parallel: each dashboard's is independent of the others.
+        let documents = project.dashboards.compactMap { d in paths.dashboards[d.name].map { (dashboard: d, folder: $0) } }
+        let made = Mutex([String: SiteMemo.Trace]())
+        let texts = Mutex([String: Content]())
+        DispatchQueue.concurrentPerform(iterations: documents.count + 1) { i in
+            let (path, scope) =
+                i == documents.count
+                ? (SitePage.projectDocument, SiteDocument.Scope())
+                : (documents[i].folder + SitePage.dashboardDocument, SiteDocument.scope(of: documents[i].dashboard, in: index))
+            var mine: [String: SiteMemo.Trace] = [:]
+            let text = SiteDocument.script(head: head, scope: scope, paths: paths, outcomes: outcomes, known: known, made: &mine)
+            texts.withLock { $0[path] = .bytes(text) }
+            made.withLock { all in all.merge(mine) { a, _ in a } }
         }
-        files[SitePage.projectDocument] = document(SiteDocument.Scope())
+        files.merge(texts.withLock { $0 }) { a, _ in a }
+        memo?.traces = made.withLock { $0 }
         files["index.html"] = .bytes(Array(SitePage.html(projectName: project.name, dashboard: nil, options: page).utf8))
-        for d in project.dashboards {
-            guard let folder = paths.dashboards[d.name] else { continue }
+        for (d, folder) in documents {
             files[folder + "index.html"] = .bytes(Array(SitePage.html(projectName: project.name, dashboard: d.name, options: page).utf8))
-            files[folder + SitePage.dashboardDocument] = document(SiteDocument.scope(of: d, in: index))
         }
-        memo?.traces = made
         files["assets/viewer.js"] = .bytes(Array(ViewerAssets.script.utf8))
         files["assets/viewer.css"] = .bytes(Array(ViewerAssets.stylesheet.utf8))
         if let plotly { files["assets/plotly.min.js"] = .file(plotly) }
