@@ -109,7 +109,7 @@ public struct ViewerServer: Sendable {
 /// Keeps other web sites out of the dashboards: a request must name an allowed host (a
 /// page on another site that rebinds its DNS name to 127.0.0.1 names its own), and every
 /// answer carries `Cross-Origin-Resource-Policy: same-origin`, so another site's page
-/// cannot load project.js or a data script with a `<script>` element.
+/// cannot load a page's document or a data script with a `<script>` element.
 struct SameOrigin<Context: RequestContext>: RouterMiddleware {
     let allowed: Set<String>?
     static var policy: HTTPField.Name { HTTPField.Name("Cross-Origin-Resource-Policy")! }

@@ -41,8 +41,8 @@ public struct ProjectBuild: Sendable {
     ///     watches its files from then on).
     ///   - started: called with the engine before it runs, so a caller can cancel it.
     ///   - ready: called with the outcome as soon as it is known (every trace's data in
-    ///     place), before the build writes its own records; `run` returns the same outcome
-    ///     once those are written.
+    ///     place), before the build writes its own records; `run` returns once those are
+    ///     written: the same outcome, or `.failed` when writing them failed.
     public func run(
         reporter: (any BuildReporter)? = nil, loaded: (Project) -> Void = { _ in }, started: (BuildEngine) -> Void = { _ in },
         ready: (Outcome) -> Void = { _ in }

@@ -18,12 +18,12 @@ public enum SitePage {
         }
     }
 
-    /// `dashboard` nil: the project page (at the site root); else that dashboard's page,
-    /// one folder down.
     /// The project page's document, at the site root, and each dashboard's, in its folder.
     public static let projectDocument = "project.js"
     public static let dashboardDocument = "dashboard.js"
 
+    /// `dashboard` nil: the project page (at the site root); else that dashboard's page,
+    /// one folder down.
     public static func html(projectName: String?, dashboard: String?, options: Options) -> String {
         let base = dashboard == nil ? "./" : "../"
         let document = dashboard == nil ? "./" + projectDocument : "./" + dashboardDocument

@@ -117,4 +117,50 @@ import Testing
             #expect(BuildEngine.upToDate(loader: loader, options: options) == nil)
         }
     }
+
+    /// A trace removed and added back with the same SQL: the build state records it again
+    /// (`visivo cache prune` keeps what the state lists).
+    @Test func aTraceRemovedAndAddedBackIsRecordedAgain() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            let serve = Session(dir)
+            try serve.build()
+            let yml = dir + "/project.visivo.yml"
+            let text = readText(yml)!
+            let byDay = "  - name: by day\n    model: ref(orders)\n    props: {type: bar, x: query(day), y: query(count(*))}\n"
+            #expect(text.contains(byDay))
+            try text.replacingOccurrences(of: byDay, with: "").write(toFile: yml, atomically: true, encoding: .utf8)
+            try serve.build()
+            #expect(BuildState.load(from: dir + "/.visivo/state").nodes["by day"] == nil)
+            try text.write(toFile: yml, atomically: true, encoding: .utf8)
+            let (back, _) = try serve.build()
+            #expect(back.failed == 0)
+            #expect(BuildState.load(from: dir + "/.visivo/state").nodes["by day"] != nil)
+            #expect(outputs(dir) == (try freshOutputs(dir)))
+        }
+    }
+
+    /// project.json cannot be written (a folder is in its place): the build fails after its
+    /// data is in place, its state is saved all the same, and an edit taken back later
+    /// restores the earlier data.
+    @Test func aFailedProjectJSONWriteLeavesTheSessionTrue() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            let serve = Session(dir)
+            try serve.build()
+            let before = readText(dir + "/target/by region/data.json")
+            let yml = dir + "/project.visivo.yml"
+            let text = readText(yml)!
+            try text.replacingOccurrences(of: "y: query(sum(amount))", with: "y: query(max(amount))").write(toFile: yml, atomically: true, encoding: .utf8)
+            try FileManager.default.removeItem(atPath: dir + "/target/project.json")
+            try FileManager.default.createDirectory(atPath: dir + "/target/project.json/in-the-way", withIntermediateDirectories: true)
+            #expect(throws: (any Error).self) { try serve.build() }
+            #expect(readText(dir + "/target/by region/data.json") != before)
+            try FileManager.default.removeItem(atPath: dir + "/target/project.json")
+            try text.write(toFile: yml, atomically: true, encoding: .utf8)
+            try serve.build()
+            #expect(readText(dir + "/target/by region/data.json") == before)
+            #expect(outputs(dir) == (try freshOutputs(dir)))
+        }
+    }
 }

@@ -108,8 +108,12 @@ public final class BuildEngine: Sendable {
         }
         summary.wallTime = ContinuousClock.now - started
         ready(summary)
-        try work.writeProjectJSON()
+        // The state is saved even when project.json cannot be written: it records what
+        // this build did to the outputs (and a session's memory must match it).
+        var projectJSONError: (any Error)?
+        do { try work.writeProjectJSON() } catch { projectJSONError = error }
         work.saveState()
+        if let projectJSONError { throw projectJSONError }
         if summary.succeeded, options.selection == nil, !options.refreshAll, options.refreshSources.isEmpty,
             compiled.project.sources.allSatisfy({ $0.freshness == nil }), !compiled.project.contentHash.isEmpty
         {

@@ -68,12 +68,19 @@ public final class BuildSession: Sendable {
     /// compiler's threads; see `CompiledTrace.query(for:model:target:dialect:)`).
     var compiledQueries: [String: CompiledTrace] { queries.withLock { $0 } }
 
-    /// Keeps this compile's queries (and only these: traces gone from the project go).
+    /// Keeps this compile's queries (and only these: traces gone from the project go, with
+    /// what the session settled for them).
     func remember(queries compiled: [CompiledTrace]) {
         var next: [String: CompiledTrace] = [:]
         next.reserveCapacity(compiled.count)
         for c in compiled { next[c.trace.name] = c }
         queries.withLock { $0 = next }
+        // A trace gone from the project is forgotten too: back later, it is checked anew
+        // (its record left the build state with it).
+        traces.withLock { known in
+            let gone = known.keys.filter { next[$0] == nil }
+            for name in gone { known.removeValue(forKey: name) }
+        }
     }
 
     // MARK: - Traces

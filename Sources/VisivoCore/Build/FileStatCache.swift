@@ -102,6 +102,13 @@ public struct FileStatCache: Sendable {
         return true
     }
 
+    /// Forgets what is known of an output about to be written: should the write fail, the
+    /// file holds what nobody knows, and no later build may take it as confirmed.
+    public mutating func distrust(_ path: String) {
+        trusted.removeValue(forKey: path)
+        outputs.removeValue(forKey: path)
+    }
+
     /// Records a file just written with content hash `hash`; `written` is its stat when
     /// the writer has it (see `AtomicFile.write`), else the file is stat'ed here.
     public mutating func record(_ path: String, hash: String, written: stat? = nil) {

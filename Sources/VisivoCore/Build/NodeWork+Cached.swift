@@ -186,6 +186,7 @@ extension NodeWork {
                 throw NodeFailure(message: "CSV-script model '\(m.name)': \(error)")
             }
             try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+            shared.withLock { $0.stat.distrust(path) }
             try parsed.write(toSQLite: path, table: table, label: m.name, scratch: scratchDirectory)
             shared.withLock { $0.stat.record(path, hash: out.hex) }
             return out

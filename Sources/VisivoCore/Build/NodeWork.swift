@@ -127,6 +127,7 @@ final class NodeWork: Sendable {
     /// `bytes` is only called when the file must be written.
     func writeOutput(_ path: String, label: String?, _ bytes: () -> [UInt8]) throws {
         if let label, shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
+        shared.withLock { $0.stat.distrust(path) }
         let written = try AtomicFile.write(bytes(), to: path, scratch: scratchDirectory)
         if let label { shared.withLock { $0.stat.record(path, hash: label, written: written) } }
     }

@@ -39,7 +39,7 @@ export class ChartView {
     }
     const selector = ctx.selectorOf('chart', this.name);
     this.updateWidget(selector, ctx);
-    const inputs = drawingInputs(chart, ctx.project.traces, ctx.loadedOf, selector ? [selector, ctx.chosen(selector.key), ctx.itemNames] : null);
+    const inputs = drawingInputs(chart, ctx.project.traces, ctx.loadedOf, selector ? [selector, ctx.chosen(selector.key), [...ctx.itemNames]] : null);
     if (this.drawn && sameDrawingInputs(inputs, this.inputs)) return;
     this.inputs = inputs;
     const keep = selector ? cohortFilter(selector, ctx.chosen(selector.key), ctx.itemNames) : null;

@@ -145,8 +145,16 @@ class Viewer {
         try {
           await loadScript(`${this.document}?v=${encodeURIComponent(version)}`);
         } catch (error) {
-          console.error('visivo: could not reload the project', error);
-          continue;
+          // A dashboard renamed or removed has no document any more: the project's says
+          // so (the page then shows that there is no such dashboard).
+          const fallback = `${this.base}project.js`;
+          try {
+            if (this.document === fallback) throw error;
+            await loadScript(`${fallback}?v=${encodeURIComponent(version)}`);
+          } catch (again) {
+            console.error('visivo: could not reload the project', again);
+            continue;
+          }
         }
         if (window.VISIVO_PROJECT) await this.draw(window.VISIVO_PROJECT);
       }

@@ -1,4 +1,4 @@
-// Reading project.js (`window.VISIVO_PROJECT`): dashboards, what an item is, which
+// Reading a page's document (`window.VISIVO_PROJECT`): dashboards, what an item is, which
 // traces and data files a dashboard needs, and page addresses. Pure: no DOM.
 
 /** The dashboard named `name`, or null. */

@@ -81,7 +81,7 @@ export function drawableTraceData(traceNames, traceEntries, loadedOf) {
 /**
  * A chart's plotly traces and problems.
  * - `traceNames`: the chart's traces, in order;
- * - `traceEntries`: project.js `traces` (name -> {props, data, status, message});
+ * - `traceEntries`: the document's `traces` (name -> {props, data, version, status, message});
  * - `loadedOf(traceName)`: `{data}` / `{error}` / undefined, as in traceProblem;
  * - `keep(trace, cohort)`: whether a cohort is selected (null keeps every cohort).
  * Returns `{traces, errors: [message], cohortCount}`, `cohortCount` counting the
