@@ -6,7 +6,9 @@ import VisivoCore
 struct CleanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clean",
-        abstract: "Delete target/ and the build state; with --cache, the cache too."
+        abstract: "Delete what builds wrote to target/, and the build state; with --cache, the cache too.",
+        discussion:
+            "Only the files builds write are deleted (project.json, each trace's data.json and query.sql, models' .sqlite files), never through a symbolic link; anything else in the output folder is kept and named. A folder that is the project's or holds it is refused."
     )
 
     @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The project folder.", valueName: "dir"))
@@ -18,14 +20,32 @@ struct CleanCommand: ParsableCommand {
     @Flag(name: .long, help: "Also delete the cache folder (.visivo/cache or VISIVO_CACHE_DIR).")
     var cache = false
 
+    func validate() throws {
+        // An unset variable (`-o "$OUT"`) must not mean the current folder.
+        if let outputDir, outputDir.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--output-dir is empty") }
+    }
+
     func run() throws {
         let dir = URL(fileURLWithPath: workingDir).standardizedFileURL.path
         let options = BuildOptions(projectDirectory: dir)
         let target = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? options.outputDirectory
         var removed: [String] = []
-        for path in [
-            target, options.stateDirectory + "/state", options.stateDirectory + "/filestat", NoOpSnapshot.path(stateDirectory: options.stateDirectory),
-        ] where FileManager.default.fileExists(atPath: path) {
+        let outputs: OutputCleaner.Outcome
+        do {
+            outputs = try OutputCleaner.clean(outputDirectory: target, projectDirectory: dir)
+        } catch {
+            Terminal.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        if outputs.files > 0 || outputs.folderRemoved {
+            removed.append(outputs.folderRemoved ? target : "\(outputs.files) output file\(outputs.files == 1 ? "" : "s") in \(target)")
+        }
+        if !outputs.kept.isEmpty {
+            let shown = outputs.kept.prefix(5).joined(separator: ", ") + (outputs.kept.count > 5 ? ", ..." : "")
+            Terminal.error("kept in \(target) what builds do not write: \(shown)")
+        }
+        for path in [options.stateDirectory + "/state", options.stateDirectory + "/filestat", NoOpSnapshot.path(stateDirectory: options.stateDirectory)]
+        where FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)
             removed.append(path)
         }

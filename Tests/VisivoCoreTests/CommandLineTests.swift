@@ -36,6 +36,18 @@ import Testing
             })
     }
 
+    /// An unset variable in `visivo clean -o "$OUT"`, or `-o .`, deletes nothing.
+    @Test func cleanRefusesAnEmptyOrProjectOutputFolder() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            let empty = try visivo(["clean", "-o", ""], in: dir)
+            #expect(empty.status == 64 && empty.stderr.contains("--output-dir is empty"))
+            let here = try visivo(["clean", "-o", "."], in: dir)
+            #expect(here.status == 1 && here.stderr.contains("refusing to clean \(dir)"))
+            #expect(readText(dir + "/project.visivo.yml") != nil && readText(dir + "/make.sh") != nil)
+        }
+    }
+
     @Test func selectionFlags() throws {
         try withTemporaryDirectory { dir in
             try write(graphProject, in: dir)
