@@ -3,7 +3,7 @@ import Testing
 
 @testable import VisivoCore
 
-/// `visivo clean` deletes what builds write and nothing else.
+/// `visivo clean` and builds delete what builds write and nothing else.
 @Suite struct OutputCleanerTests {
     @Test func deletesOutputsOnlyAndNeverThroughALink() throws {
         try withTemporaryDirectory { dir in
@@ -46,6 +46,23 @@ import Testing
                 #expect(throws: OutputCleaner.Refusal.self) { try OutputCleaner.clean(outputDirectory: folder, projectDirectory: dir) }
             }
             #expect(readText(dir + "/project.visivo.yml") != nil)
+        }
+    }
+
+    /// `target/.tmp` made a link to another folder: the build sweeps its scratch folder, but
+    /// not through the link (it deleted every file there).
+    @Test func aBuildNeverSweepsThroughAScratchLink() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            try write(["elsewhere/precious.txt": "keep"], in: dir)
+            try FileManager.default.createDirectory(atPath: dir + "/target", withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: dir + "/target/.tmp", withDestinationPath: dir + "/elsewhere")
+            let (summary, _) = try build(dir)
+            #expect(summary.failed == 0 && summary.built == 5)
+            #expect(readText(dir + "/elsewhere/precious.txt") == "keep")
+            // The link is gone; the scratch folder is a real one now (or none).
+            var st = stat()
+            #expect(lstat(dir + "/target/.tmp", &st) != 0 || st.st_mode & S_IFMT == S_IFDIR)
         }
     }
 }

@@ -72,9 +72,21 @@ final class NodeWork: Sendable {
     var scratchDirectory: String { options.outputDirectory + "/.tmp" }
 
     /// Deletes what a killed build left in the scratch folder (called under the build lock).
+    /// Never through a link: a scratch "folder" that is a symbolic link (or any other file)
+    /// is removed itself, so the build makes a real one, and only regular files in the
+    /// real one are deleted.
     func sweepScratch() {
+        var st = stat()
+        guard lstat(scratchDirectory, &st) == 0 else { return }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            unlink(scratchDirectory)
+            return
+        }
         guard let leftovers = try? FileManager.default.contentsOfDirectory(atPath: scratchDirectory) else { return }
-        for f in leftovers { unlink(scratchDirectory + "/" + f) }
+        for f in leftovers {
+            let path = scratchDirectory + "/" + f
+            if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG { unlink(path) }
+        }
     }
     var statCachePath: String { options.stateDirectory + "/filestat" }
 
