@@ -178,7 +178,3 @@ public struct FingerprintHasher {
         withUnsafeBytes(of: UInt64(n).littleEndian) { sha.update(bufferPointer: $0) }
     }
 }
-
-private func errnoText(_ code: Int32 = errno) -> String {
-    String(cString: strerror(code))
-}
