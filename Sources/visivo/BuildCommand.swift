@@ -92,7 +92,6 @@ struct BuildCommand: ParsableCommand {
     }
 }
 
-/// Ctrl-C: the first cancels the build cleanly; the handler is removed after the build.
 /// Something a signal cancels that may not exist yet when the signal comes (a build's
 /// engine, the server's task): a cancel before `set` cancels it as it arrives.
 final class CancelLater: @unchecked Sendable {
@@ -131,6 +130,8 @@ final class SignalCount: @unchecked Sendable {
     }
 }
 
+/// Ctrl-C or SIGTERM: the first cancels the work cleanly, a second Ctrl-C exits at once;
+/// the handlers are removed by `disarm`.
 final class Interrupt {
     private let source: DispatchSourceSignal
 
@@ -146,16 +147,31 @@ final class Interrupt {
                 _exit(130)
             }
             FileHandle.standardError.write(Data("\ninterrupted: cancelling running queries...\n".utf8))
+            Self.exitIfStillRunning()
             action()
         }
         s.resume()
         source = s
         let t = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        t.setEventHandler { action() }
+        t.setEventHandler {
+            guard count.next() == 1 else { return }
+            Self.exitIfStillRunning()
+            action()
+        }
         t.resume()
         termination = t
     }
     private let termination: DispatchSourceSignal
+
+    /// A cancel normally ends the run in milliseconds; whatever it waits on, the process
+    /// exits 130 within a second of the signal. Every file visivo writes is written
+    /// whole or not at all, so leaving now loses only unfinished work.
+    private static func exitIfStillRunning() {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(900)) {
+            FileHandle.standardError.write(Data("cancelling takes too long: exiting now\n".utf8))
+            _exit(130)
+        }
+    }
 
     func disarm() {
         source.cancel()

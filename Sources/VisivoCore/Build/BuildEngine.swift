@@ -15,6 +15,8 @@ public final class BuildEngine: Sendable {
     let resource: [String?]
     let work: NodeWork
     private let cancelFlag = Atomic<Bool>(false)
+    /// The build under way, so that Ctrl-C wakes its idle workers.
+    private let current = Mutex<BuildRun?>(nil)
 
     /// - Parameter session: a long-running process's memory of its earlier builds.
     public init(_ compiled: CompiledProject, options: BuildOptions, cache: (any CacheStore)? = nil, session: BuildSession? = nil) {
@@ -56,6 +58,7 @@ public final class BuildEngine: Sendable {
     /// Ctrl-C: stop handing out work, cancel running queries and scripts.
     public func cancel() {
         cancelFlag.store(true, ordering: .relaxed)
+        current.withLock { $0 }?.stop()
         pool.cancelAll()
         scripts.cancelAll()
     }
@@ -82,6 +85,9 @@ public final class BuildEngine: Sendable {
         let run = BuildRun(
             scheduler: Scheduler(needs: graph.needs, dependents: graph.dependents, resource: resource, limits: limits, threads: options.threads, nodes: nodes),
             graph: graph, reporter: reporter, total: total)
+        current.withLock { $0 = run }
+        defer { current.withLock { $0 = nil } }
+        if cancelFlag.load(ordering: .relaxed) { run.stop() }
         run.settleInPlace(order: graph.nodes.indices.filter(nodes.contains)) { self.work.processIfInPlace($0) }
         let workers = max(1, min(options.threads, total))
         let group = DispatchGroup()
@@ -184,12 +190,25 @@ final class BuildRun: @unchecked Sendable {
         scheduler.compact()
     }
 
+    /// Ctrl-C: no more work starts, and workers waiting for some wake up to leave.
+    func stop() {
+        condition.lock()
+        scheduler.stop()
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// One worker's loop: take a ready node, process it unlocked, report, repeat.
     func work(cancelled: () -> Bool, process: (Int) -> Result<NodeResult, NodeFailure>) {
         condition.lock()
         defer { condition.unlock() }
         while true {
             if cancelled() { scheduler.stop() }
+            if scheduler.isStuck {
+                for s in scheduler.abandonWaiting() {
+                    record(s, .failed, .zero, rows: nil, message: "waits on itself through a cycle of dependencies")
+                }
+            }
             if scheduler.isDone { condition.broadcast(); return }
             guard let i = scheduler.next() else { condition.wait(); continue }
             // Wake one more worker only when more work is waiting (no thundering herd).

@@ -125,13 +125,18 @@ public struct FingerprintHasher {
     /// The fingerprint of a file's contents, read in 1 MiB chunks. Equal to
     /// `add("file", bytes: contents)` on a fresh hasher, then `finalize()`.
     public static func hashFile(at path: String) throws -> Fingerprint {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that opening a FIFO cannot wait for a writer; only a regular
+        // file is read (a FIFO, a device or /dev/stdin would never end, or never start).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw FingerprintError.cannotOpen(path: path, reason: errnoText()) }
         defer { close(fd) }
 
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw FingerprintError.readFailed(path: path, reason: errnoText())
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw FingerprintError.cannotOpen(path: path, reason: "not a regular file")
         }
         let declared = Int(info.st_size)
 

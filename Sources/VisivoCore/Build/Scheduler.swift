@@ -124,4 +124,16 @@ public struct Scheduler: Sendable {
 
     /// Stops handing out work (Ctrl-C); running nodes still report.
     public mutating func stop() { stopping = true }
+
+    /// True when nodes remain but none runs and none can ever become ready: they wait on
+    /// each other. Loading refuses cycles, so this guards the engine against hanging.
+    public var isStuck: Bool { !stopping && remaining > 0 && running == 0 && !hasReady }
+
+    /// Fails every node still waiting (after `isStuck`); returns them.
+    public mutating func abandonWaiting() -> [Int] {
+        let left = needs.indices.filter { included[$0] && finished[$0] == nil && !skipped.contains($0) }
+        for i in left { finished[i] = .failed }
+        remaining = 0
+        return left
+    }
 }

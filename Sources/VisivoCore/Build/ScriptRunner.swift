@@ -28,7 +28,11 @@ public final class ScriptRunner: Sendable {
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-stderr-\(UUID().uuidString)").path
         defer { unlink(errPath) }
         var pipe: [Int32] = [0, 0]
-        guard Glibc.pipe(&pipe) == 0 else { throw Failure(message: "cannot run '\(program)': no pipe: \(String(cString: strerror(errno)))", stderrTail: "") }
+        // Close-on-exec, so that a script started at the same moment by another worker
+        // does not inherit this one's write end (and keep its reader waiting).
+        guard visivo_pipe_cloexec(&pipe) == 0 else {
+            throw Failure(message: "cannot run '\(program)': no pipe: \(String(cString: strerror(errno)))", stderrTail: "")
+        }
         let errFD = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let nullFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
         var actions = posix_spawn_file_actions_t()
@@ -37,6 +41,8 @@ public final class ScriptRunner: Sendable {
         posix_spawn_file_actions_adddup2(&actions, nullFD, 0)
         posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errFD, 2)
+        // Nothing else of visivo's reaches the script, whoever opened it and how.
+        visivo_spawn_addclosefrom(&actions, 3)
         visivo_spawn_addchdir(&actions, directory)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -68,9 +74,13 @@ public final class ScriptRunner: Sendable {
             break
         }
         close(pipe[0])
+        // Wait for the exit without reaping, so that the pid cannot be reused while a
+        // cancel may still signal it; forget it, then reap.
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        running.withLock { _ = $0.removeValue(forKey: pid) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        running.withLock { _ = $0.removeValue(forKey: pid) }
         let signaled = (status & 0x7F) != 0 && (status & 0x7F) != 0x7F
         if signaled {
             throw Failure(message: "'\(program)' was killed by signal \(status & 0x7F)", stderrTail: Self.tail(errPath))
@@ -83,9 +93,18 @@ public final class ScriptRunner: Sendable {
     }
 
     /// Stops every running script (Ctrl-C).
-    public func cancelAll() {
+    /// A script that ignores SIGTERM gets SIGKILL after `grace`.
+    public func cancelAll(grace: Duration = .milliseconds(300)) {
         cancelled.store(true, ordering: .relaxed)
-        running.withLock { for pid in $0.keys { kill(-pid, SIGTERM) } }
+        let pids = running.withLock { r in
+            for pid in r.keys { kill(-pid, SIGTERM) }
+            return Array(r.keys)
+        }
+        guard !pids.isEmpty else { return }
+        let nanoseconds = grace.components.seconds * 1_000_000_000 + grace.components.attoseconds / 1_000_000_000
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+            self.running.withLock { r in for pid in pids where r[pid] != nil { kill(-pid, SIGKILL) } }
+        }
     }
 
     /// The last 20 lines of a file.

@@ -1,5 +1,5 @@
 /// Checks what decoding cannot see alone: refs point at objects of the right kind, defaults
-/// name real sources, `column(x)` names a column, merge models form no cycle.
+/// name real sources, `column(x)` names a column, no object needs itself.
 enum ProjectValidator {
     static func validate(_ project: inout Project) -> [Diagnostic] {
         var d: [Diagnostic] = []
@@ -89,7 +89,7 @@ enum ProjectValidator {
                 }
             }
         }
-        d += mergeCycles(project)
+        d += cycles(project)
         return d
     }
 
@@ -133,29 +133,46 @@ enum ProjectValidator {
         return d
     }
 
-    /// Local-merge models may not need themselves, directly or not.
-    static func mergeCycles(_ project: Project) -> [Diagnostic] {
-        var edges: [String: [Ref]] = [:]
-        for m in project.models { if case .localMerge(let refs, _) = m.kind { edges[m.name] = refs } }
+    /// No object may need itself, directly or not: local-merge models through the models
+    /// they merge, SQLite sources through the sources they attach.
+    static func cycles(_ project: Project) -> [Diagnostic] {
+        var merges: [(String, SourceLocation, [String])] = []
+        for m in project.models { if case .localMerge(let refs, _) = m.kind { merges.append((m.name, m.location, refs.map(\.name))) } }
+        let attaches = project.sources.map { s in (s.name, s.location, s.attach.compactMap(\.sourceName)) }
+        return cycles(in: attaches) + cycles(in: merges)
+    }
+
+    /// One diagnostic per cycle among `nodes` (name, where it is written, what it needs).
+    static func cycles(in nodes: [(String, SourceLocation, [String])]) -> [Diagnostic] {
+        var edges: [String: [String]] = [:]
+        var locations: [String: SourceLocation] = [:]
+        for (name, location, needs) in nodes where edges[name] == nil {
+            edges[name] = needs
+            locations[name] = location
+        }
         var state: [String: Int] = [:]  // 1 visiting, 2 done
         var reported: Set<String> = []
         var d: [Diagnostic] = []
-        func visit(_ name: String, path: [String]) {
+        var path: [String] = []
+        func visit(_ name: String) {
             if state[name] == 2 { return }
             if state[name] == 1 {
                 let start = path.firstIndex(of: name)!
                 let cycle = Array(path[start...]) + [name]
                 let key = Set(cycle).sorted().joined(separator: "\u{1}")
-                if reported.insert(key).inserted, let m = project.model(named: name) {
-                    d.append(Diagnostic(.error, "dependency cycle: \(cycle.joined(separator: " -> "))", at: m.location))
+                if reported.insert(key).inserted, let location = locations[name] {
+                    d.append(Diagnostic(.error, "dependency cycle: \(cycle.joined(separator: " -> "))", at: location))
                 }
                 return
             }
+            guard let needs = edges[name] else { return }
             state[name] = 1
-            for r in edges[name] ?? [] { visit(r.name, path: path + [name]) }
+            path.append(name)
+            for n in needs { visit(n) }
+            path.removeLast()
             state[name] = 2
         }
-        for m in project.models { visit(m.name, path: []) }
+        for (name, _, _) in nodes { visit(name) }
         return d
     }
 }
