@@ -52,7 +52,7 @@ import Testing
         let d = try diagnostics(["project.visivo.yml": Self.base + "models:\n  - name: a/b\n    sql: select 1\n"])
         #expect(
             d == [
-                "project.visivo.yml:9:11: error: invalid model name 'a/b': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters"
+                "project.visivo.yml:9:11: error: invalid model name 'a/b': a name becomes a folder under target/, so it cannot be empty, '.' or '..', hold '/' or control characters, or be longer than 200 bytes"
             ])
     }
 
@@ -224,7 +224,7 @@ import Testing
         ])
         #expect(
             d == [
-                "models/models.visivo.yml:4:11: error: invalid model name 'bad/name': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters",
+                "models/models.visivo.yml:4:11: error: invalid model name 'bad/name': a name becomes a folder under target/, so it cannot be empty, '.' or '..', hold '/' or control characters, or be longer than 200 bytes",
                 "project.visivo.yml:6:5: error: source 'db' is missing required key 'database'",
                 "project.visivo.yml:8:5: error: unknown key 'databse' in source 'db' (did you mean 'database'?)",
                 "traces.visivo.yml:3:12: error: ref(ordres) in trace 't1' names nothing: there is no model named 'ordres' (did you mean 'orders'?)",

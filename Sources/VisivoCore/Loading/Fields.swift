@@ -147,13 +147,17 @@ public enum Suggest {
         let t = s.trimmingSpaces
         if let n = Int(t), n >= 0 { return .seconds(n) }
         guard let unit = t.last, let n = Int(t.dropLast()), n >= 0 else { return nil }
+        let scale: Int
         switch unit {
-        case "s": return .seconds(n)
-        case "m": return .seconds(n * 60)
-        case "h": return .seconds(n * 3600)
-        case "d": return .seconds(n * 86400)
-        case "w": return .seconds(n * 604800)
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
+        case "w": scale = 604800
         default: return nil
         }
+        // Past Int's range in seconds (some 292 billion years) is no duration.
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : .seconds(seconds)
     }
 }

@@ -64,11 +64,15 @@ struct ProjectDecoder: Sendable {
         return s.isEmpty ? nil : String(s)
     }
 
+    /// The longest name, in UTF-8 bytes: it becomes a file name (`NAME.sqlite`, and a
+    /// temporary name beside it), which file systems cap at 255 bytes.
+    public static let maxNameBytes = 200
+
     /// Any name the reference accepts (`Trace Props Examples: Bar` is a real dashboard's),
-    /// except one that is unsafe as a folder name under target/: empty, `.` or `..`, or with
-    /// a slash, NUL or another control character.
+    /// except one that is unsafe as a folder name under target/: empty, `.` or `..`, with
+    /// a slash, NUL or another control character, or too long for a file name.
     static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name != "." && name != ".."
+        !name.isEmpty && name != "." && name != ".." && name.utf8.count <= maxNameBytes
             && !name.unicodeScalars.contains { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }
     }
 
@@ -79,7 +83,7 @@ struct ProjectDecoder: Sendable {
                 diagnostics.append(
                     Diagnostic(
                         .error,
-                        "invalid \(kind) name '\(name)': a name becomes a folder under target/, so it cannot be empty, '.' or '..', or hold '/' or control characters",
+                        "invalid \(kind) name '\(name.count > 60 ? name.prefix(60) + "..." : name)': a name becomes a folder under target/, so it cannot be empty, '.' or '..', hold '/' or control characters, or be longer than \(Self.maxNameBytes) bytes",
                         at: v.location))
             }
             register(name, kind: kind, at: v.location)

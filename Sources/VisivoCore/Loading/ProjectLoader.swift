@@ -28,7 +28,7 @@ public struct ProjectLoader: Sendable {
     /// Loads and validates; throws `DiagnosticsError` with every error found.
     public func load() throws(DiagnosticsError) -> Project {
         let dir = URL(fileURLWithPath: workingDirectory).standardizedFileURL.path
-        guard let projectFile = Self.projectFileNames.first(where: { FileManager.default.fileExists(atPath: dir + "/" + $0) }) else {
+        guard let projectFile = Self.projectFileNames.first(where: { ProjectFiles.exists(dir + "/" + $0) }) else {
             throw DiagnosticsError([Diagnostic(.error, "no project file in \(dir) (expected \(Self.projectFileNames.joined(separator: " or ")))", at: nil)])
         }
         var diagnostics: [Diagnostic] = []
@@ -99,24 +99,26 @@ public struct ProjectLoader: Sendable {
         return env
     }
 
+    /// Keyed with the checkout's `ContentKey`: the rendered files hold secrets.
     func contentHash(_ files: FingerprintHasher) -> String {
         var hasher = files
         hasher.add("source-override", sourceOverride ?? "")
-        return hasher.finalize().hex
+        let dir = URL(fileURLWithPath: workingDirectory).standardizedFileURL.path
+        return ContentKey.keyed(hasher.finalize(), key: ContentKey.load(projectDirectory: dir))
     }
 
     /// The project's content hash, from `files` (in reading order) alone, without parsing
     /// YAML; nil when a file is missing or does not render. The no-op check uses it.
     public func contentHash(ofFiles files: [String]) -> String? {
         let dir = URL(fileURLWithPath: workingDirectory).standardizedFileURL.path
-        guard let first = Self.projectFileNames.first(where: { FileManager.default.fileExists(atPath: dir + "/" + $0) }),
+        guard let first = Self.projectFileNames.first(where: { ProjectFiles.exists(dir + "/" + $0) }),
             first == files.first, let env = templateEnvironment(directory: dir)
         else { return nil }
         let template = Template(environment: env)
         var hasher = FingerprintHasher()
         for name in files {
             let path = name.hasPrefix("/") ? name : dir + "/" + name
-            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            guard case .success(let data) = ProjectFiles.read(path), ProjectFiles.invalidUTF8(in: data, file: name) == nil else { return nil }
             var diagnostics: [Diagnostic] = []
             let rendered = template.render(String(decoding: data, as: UTF8.self), file: name, diagnostics: &diagnostics)
             guard diagnostics.isEmpty else { return nil }
@@ -184,8 +186,15 @@ struct FileReader {
         }
         guard !loaded.contains(absolute) else { return }
         loaded.insert(absolute)
-        guard let data = FileManager.default.contents(atPath: absolute) else {
-            diagnostics.append(Diagnostic(.error, "included file \(name) does not exist", at: includedFrom))
+        let data: Data
+        switch ProjectFiles.read(absolute) {
+        case .success(let bytes): data = bytes
+        case .failure(let problem):
+            diagnostics.append(Diagnostic(.error, "\(includedFrom == nil ? "project" : "included") file \(name) \(problem)", at: includedFrom))
+            return
+        }
+        if let bad = ProjectFiles.invalidUTF8(in: data, file: name) {
+            diagnostics.append(Diagnostic(.error, "\(name) is not valid UTF-8 here (project files are UTF-8 text)", at: bad))
             return
         }
         let rendered: String
