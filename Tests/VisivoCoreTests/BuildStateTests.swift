@@ -102,8 +102,8 @@ private let sampleState = BuildState(nodes: [
     @Test func optionalFieldsMayBeAbsent() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/state.json"
-            let json = #"{"nodes": {"a": {"fingerprint": "x", "status": "built", "durationMs": 1}}}"#
-            try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+            let json = #"{"nodes": {"a": {"fingerprint": "x", "status": "built", "durationMs": 1}}}"# + "\n"
+            try SealedFile.write(Array(json.utf8), to: path)
             let state = BuildState.load(from: path)
             #expect(state.nodes == ["a": .init(fingerprint: "x", status: "built", durationMs: 1)])
         }

@@ -306,7 +306,7 @@ private final class FailureLog: Sendable {
             #expect(cache.objectPath(for: k) == expectedPath)
             let object = try Data(contentsOf: URL(fileURLWithPath: expectedPath))
             #expect(object.prefix(8) == Data("VSVCACHE".utf8))
-            #expect(object[8..<12] == Data([1, 0, 0, 0]))
+            #expect(object[8..<12] == Data([2, 0, 0, 0]))
             let storedSize = object[12..<20].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             #expect(storedSize == UInt64(size))
 
@@ -346,7 +346,7 @@ private final class FailureLog: Sendable {
             case .wrongMagic:
                 object.replaceSubrange(0..<8, with: Data("VSVCACHX".utf8))
             case .wrongVersion:
-                object[8] = 2
+                object[8] = 3
             case .wrongSize:
                 object[12] &+= 1
             case .checksumMismatch:
@@ -407,16 +407,22 @@ private final class FailureLog: Sendable {
 
     @Test func decodeReportsReasons() throws {
         let data = Data("hello".utf8)
-        let object = try FileCache.encode(data)
-        #expect(FileCache.decode(object) == .success(data))
+        let key = Fingerprint(hex: String(repeating: "a", count: 64))!
+        let object = try FileCache.encode(data, key: key)
+        #expect(FileCache.decode(object, key: key) == .success(data))
+        guard case let .failure(other) = FileCache.decode(object, key: Fingerprint(hex: String(repeating: "b", count: 64))!) else {
+            Issue.record("an object decoded under another key")
+            return
+        }
+        #expect(other.reason.contains("another key"))
         var badMagic = object
         badMagic[0] = 0
-        guard case let .failure(corruption) = FileCache.decode(badMagic) else {
+        guard case let .failure(corruption) = FileCache.decode(badMagic, key: key) else {
             Issue.record("bad magic decoded")
             return
         }
         #expect(corruption.reason.contains("magic"))
-        guard case let .failure(short) = FileCache.decode(object.prefix(20)) else {
+        guard case let .failure(short) = FileCache.decode(object.prefix(20), key: key) else {
             Issue.record("short object decoded")
             return
         }

@@ -80,11 +80,11 @@ public struct BuildState: Sendable, Equatable {
         }
     }
 
-    /// Reads the state file. A missing, unreadable or garbled file gives an empty state:
-    /// the worst outcome is a full rebuild.
+    /// Reads the state file. A missing, unreadable, garbled or unsealed file (see
+    /// `SealedFile`) gives an empty state: the worst outcome is a full rebuild.
     public static func load(from path: String) -> BuildState {
-        guard let data = FileManager.default.contents(atPath: path),
-            let json = try? JSONParser.parse([UInt8](data)),
+        guard let bytes = SealedFile.read(path),
+            let json = try? JSONParser.parse(bytes),
             case .object(let members)? = json["nodes"]
         else { return BuildState() }
         var nodes: [String: NodeRecord] = [:]
@@ -96,8 +96,8 @@ public struct BuildState: Sendable, Equatable {
         return BuildState(nodes: nodes)
     }
 
-    /// Writes the state as JSON (sorted keys) to a temporary file beside `path`, then renames
-    /// it into place, so a crash never leaves a half-written state file.
+    /// Writes the state as JSON (sorted keys), sealed, to a temporary file beside `path`,
+    /// then renames it into place, so a crash never leaves a half-written state file.
     public func save(to path: String) throws {
         // Written by hand (sorted keys, JSONEncoder's pretty layout): Codable is far too
         // slow for the 10,000-node projects a no-op build must get through in milliseconds.
@@ -111,7 +111,7 @@ public struct BuildState: Sendable, Equatable {
         }
         out.append(contentsOf: (nodes.isEmpty ? "\n\n  }\n}\n" : "\n  }\n}\n").utf8)
         do {
-            try AtomicFile.write(out, to: path)
+            try SealedFile.write(out, to: path)
         } catch let e as AtomicFile.WriteError {
             throw BuildStateError.cannotReplace(path: path, reason: e.reason)
         }

@@ -8,24 +8,37 @@ extension FileCache {
         let reason: String
     }
 
-    static func header(for data: Data) -> Data {
+    /// The checksum covers the key as well as the data: an object is valid only under the
+    /// key it was stored for (a file moved to another key's place is corrupt there).
+    static func checksum(_ data: Data, key: Fingerprint) -> SHA256.Digest {
+        var sha = SHA256()
+        sha.update(data: key.bytes)
+        sha.update(data: data)
+        return sha.finalize()
+    }
+
+    static func header(for data: Data, key: Fingerprint) -> Data {
         var header = Data(capacity: headerSize)
         header.append(contentsOf: magic)
         withUnsafeBytes(of: formatVersion.littleEndian) { header.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt64(data.count).littleEndian) { header.append(contentsOf: $0) }
-        header.append(contentsOf: SHA256.hash(data: data))
+        header.append(contentsOf: checksum(data, key: key))
         return header
     }
 
-    /// Encodes a whole object (header + zlib stream).
-    static func encode(_ data: Data) throws -> Data {
-        var object = header(for: data)
-        object.append(try Zlib.compress(data))
+    /// Encodes a whole object (header + zlib stream), as `store` writes it.
+    static func encode(_ data: Data, key: Fingerprint) throws -> Data {
+        var object = header(for: data, key: key)
+        do {
+            object.append(try Zlib.compress(data))
+        } catch {
+            throw CacheError.compression("cannot compress object \(key): \(error)")
+        }
         return object
     }
 
-    /// Decodes and verifies a whole object.
-    static func decode(_ object: Data) -> Result<Data, Corruption> {
+    /// Decodes and verifies a whole object stored for `key`.
+    static func decode(_ object: Data, key: Fingerprint) -> Result<Data, Corruption> {
         guard object.count >= headerSize else {
             return .failure(Corruption(reason: "truncated: \(object.count) bytes, shorter than the \(headerSize)-byte header"))
         }
@@ -51,8 +64,8 @@ extension FileCache {
         } catch {
             return .failure(Corruption(reason: "\(error)"))
         }
-        guard SHA256.hash(data: data).elementsEqual(checksum) else {
-            return .failure(Corruption(reason: "checksum mismatch"))
+        guard Self.checksum(data, key: key).elementsEqual(checksum) else {
+            return .failure(Corruption(reason: "checksum mismatch (damaged, or stored for another key)"))
         }
         return .success(data)
     }

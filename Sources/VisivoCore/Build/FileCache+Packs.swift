@@ -39,7 +39,7 @@ extension FileCache {
         let entries = w.entries.map { CachePack.Entry(key: $0.key.bytes, offset: $0.value.offset, length: $0.value.length) }
         guard !entries.isEmpty else { unlink(w.base + ".pack"); return }
         do {
-            try AtomicFile.write(CachePack.encodeIndex(entries), to: w.base + ".idx")
+            try AtomicFile.write(CachePack.encodeIndex(entries), to: w.base + ".idx", durable: true)
         } catch {
             unlink(w.base + ".pack")
             corruptions.withLock { $0.messages.append("cannot write the index of \(w.base).pack: \(error)") }
@@ -88,7 +88,7 @@ extension FileCache {
             let index = CachePack.encodeIndex(entries)
             do {
                 if let failure { throw CacheError.io(operation: "write", path: base + ".pack", reason: errnoText(failure)) }
-                try AtomicFile.write(index, to: base + ".idx")
+                try AtomicFile.write(index, to: base + ".idx", durable: true)
             } catch {
                 unlink(base + ".pack")
                 throw error

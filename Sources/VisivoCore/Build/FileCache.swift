@@ -29,7 +29,7 @@ public final class FileCache: CacheStore {
     public static let maxPacks = 8
 
     static let magic: [UInt8] = Array("VSVCACHE".utf8)
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let headerSize = 8 + 4 + 8 + 32
     /// Temporary files older than this are leftovers of a crashed run; `prune` removes them.
     static let staleTempAge: TimeInterval = 3600
@@ -125,7 +125,7 @@ public final class FileCache: CacheStore {
             record(key, "cannot read it from \(pack)")
             return nil
         }
-        switch Self.decode(object) {
+        switch Self.decode(object, key: key) {
         case let .success(data): return data
         case let .failure(corruption):
             record(key, "corrupt in \(pack) (\(corruption.reason)); the node will be rebuilt")
@@ -170,7 +170,7 @@ public final class FileCache: CacheStore {
             record(key, "\(CacheError.io(operation: "read", path: path, reason: e.text))")
             return nil
         }
-        switch Self.decode(contents) {
+        switch Self.decode(contents, key: key) {
         case let .success(data):
             return data
         case let .failure(corruption):
@@ -180,19 +180,12 @@ public final class FileCache: CacheStore {
     }
 
     public func store(_ key: Fingerprint, _ data: Data) throws {
-        let header: Data
-        let payload: Data
-        do {
-            payload = try Zlib.compress(data)
-        } catch {
-            throw CacheError.compression("cannot compress object \(key): \(error)")
-        }
-        header = Self.header(for: data)
+        let object = try Self.encode(data, key: key)
         let intoPack = packs.withLock { p -> Bool in
             p.stores += 1
             return p.stores > packAfter
         }
-        if intoPack { return try storePacked(key, header + payload) }
+        if intoPack { return try storePacked(key, object) }
 
         let directory = shardDirectory(for: key)
         let path = objectPath(for: key)
@@ -211,7 +204,7 @@ public final class FileCache: CacheStore {
 
         do {
             defer { close(fd) }
-            if let code = (header + payload).withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0) }) {
+            if let code = object.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0) }) {
                 throw CacheError.io(operation: "write", path: temp, reason: errnoText(code))
             }
         } catch {

@@ -118,11 +118,11 @@ public struct FileStatCache: Sendable {
         outputs[path] = hash
     }
 
-    /// Reads the cache: a line per file, `size mtime inode hash path`; anything unreadable is dropped.
+    /// Reads the cache: a line per file, `size mtime inode hash path`, sealed (see
+    /// `SealedFile`); an unsealed file is no cache, an unreadable line is dropped.
     public static func load(from path: String) -> FileStatCache {
         var c = FileStatCache()
-        guard let data = FileManager.default.contents(atPath: path) else { return c }
-        let bytes = [UInt8](data)
+        guard let bytes = SealedFile.read(path) else { return c }
         c.entries.reserveCapacity(bytes.count / 100)
         var i = 0
         /// Reads a decimal number ending at a space.
@@ -166,7 +166,7 @@ public struct FileStatCache: Sendable {
             out.append(contentsOf: p.utf8)
             out.append(0x0A)
         }
-        try AtomicFile.write(out, to: path)
+        try SealedFile.write(out, to: path)
     }
 
     /// `v` in decimal and a space (what `load` reads back; it drops a line with a `-`).

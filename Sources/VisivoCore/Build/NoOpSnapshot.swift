@@ -8,7 +8,7 @@ import Synchronization
 /// ordinary way. A build deletes the snapshot before it starts, so a build that dies
 /// halfway can never leave a snapshot that claims its half-written results are complete.
 public struct NoOpSnapshot: Sendable, Equatable {
-    static let header = "visivo-noop-snapshot 2"
+    static let header = "visivo-noop-snapshot 3"
     /// The label of an optional input that did not exist (a `-wal` file).
     static let absent = "absent"
 
@@ -78,7 +78,7 @@ public struct NoOpSnapshot: Sendable, Equatable {
         BuildOptions(projectDirectory: URL(fileURLWithPath: loader.workingDirectory).standardizedFileURL.path).stateDirectory
     }
 
-    // MARK: - File format (a line each: `key value`, then `stat SIZE MTIME INODE PATH` / `absent PATH`)
+    // MARK: - File format (a line each: `key value`, then `stat SIZE MTIME INODE PATH` / `absent PATH`; sealed)
 
     public func save(to path: String) throws {
         var t = Self.header + "\n"
@@ -101,12 +101,13 @@ public struct NoOpSnapshot: Sendable, Equatable {
             out.append(contentsOf: w.path.utf8)
             out.append(0x0A)
         }
-        try AtomicFile.write(out, to: path)
+        try SealedFile.write(out, to: path)
     }
 
+    /// The snapshot at `path`; nil when it is missing, unsealed (cut short, or altered) or
+    /// not of this format.
     public static func load(from path: String) -> NoOpSnapshot? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let bytes = [UInt8](data)
+        guard let bytes = SealedFile.read(path) else { return nil }
         var s = NoOpSnapshot(contentHash: "", binary: "", outputDirectory: "", files: [], expiry: nil, reused: 0, checked: 0, oldest: nil, watched: [])
         s.watched.reserveCapacity(bytes.count / 80)
         var lineNumber = 0

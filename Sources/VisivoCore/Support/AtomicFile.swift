@@ -29,8 +29,11 @@ public enum AtomicFile {
     /// Writes `bytes` to a temporary file (see `temporaryPath`), then renames it over `path`.
     /// Returns the file's `stat`, taken before the rename (which keeps size, mtime and inode),
     /// so a caller recording it needs no second path lookup.
+    /// - Parameter durable: the file reaches the disk before it is renamed into place, and
+    ///   the rename before this returns (for records that vouch for other files; outputs
+    ///   are checked against their recorded size, so a torn one is found anyway).
     @discardableResult
-    public static func write(_ bytes: some Collection<UInt8>, to path: String, scratch: String? = nil) throws -> stat {
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, scratch: String? = nil, durable: Bool = false) throws -> stat {
         let tmp = temporaryPath(for: path, in: scratch)
         var fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 && errno == ENOENT {
@@ -44,6 +47,7 @@ public enum AtomicFile {
             bytes.withContiguousStorageIfAvailable { FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer($0)) }
             ?? Array(bytes).withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) }
         var st = stat()
+        if failure == nil && durable && fsync(fd) != 0 { failure = errno }
         if failure == nil && fstat(fd, &st) != 0 { failure = errno }
         close(fd)
         if let failure {
@@ -59,6 +63,13 @@ public enum AtomicFile {
             let e = errno
             unlink(tmp)
             throw WriteError(path: path, reason: String(cString: strerror(e)))
+        }
+        if durable {
+            let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dir >= 0 {
+                fsync(dir)
+                close(dir)
+            }
         }
         return st
     }
