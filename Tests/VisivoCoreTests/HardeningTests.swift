@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Testing
 
@@ -277,6 +278,61 @@ import Testing
             #expect(throws: FingerprintError.cannotOpen(path: dir + "/fifo", reason: "not a regular file")) {
                 try FingerprintHasher.hashFile(at: dir + "/fifo")
             }
+        }
+    }
+
+    /// A `table_name` that is no plain identifier (a space, a quote, a keyword) still
+    /// names its table: it is quoted where the trace query reads it.
+    @Test func tableNamesAreQuotedWhereNeeded() throws {
+        try withTemporaryDirectory { dir in
+            try write(
+                [
+                    "project.visivo.yml": """
+                    models:
+                      - {name: spaced, table_name: my "odd" table, args: [printf, 'k,v\\n1,2\\n']}
+                      - {name: keyword, table_name: order, args: [printf, 'k,v\\n3,4\\n']}
+                      - {name: plain, table_name: people, args: [printf, 'k,v\\n5,6\\n']}
+                    traces:
+                      - {name: a, model: ref(spaced), props: {x: query(k)}}
+                      - {name: b, model: ref(keyword), props: {x: query(k)}}
+                      - {name: c, model: ref(plain), props: {x: query(k)}}
+
+                    """
+                ], in: dir)
+            let (summary, r) = try build(dir)
+            #expect(summary.succeeded, "\(r.events.withLock { $0.compactMap(\.message) })")
+            #expect(readText(dir + "/target/a/data.json") == #"{"a":{"props.x":[1]}}"#)
+            #expect(readText(dir + "/target/b/data.json") == #"{"b":{"props.x":[3]}}"#)
+            // A plain name is written as the reference writes it.
+            #expect(readText(dir + "/target/c/query.sql")?.contains("select * from people\n") == true)
+        }
+        var fromLibrary: Set<String> = []
+        for i in 0..<sqlite3_keyword_count() {
+            var name: UnsafePointer<CChar>?
+            var length: Int32 = 0
+            sqlite3_keyword_name(i, &name, &length)
+            if let name { fromLibrary.insert(String(decoding: UnsafeRawBufferPointer(start: name, count: Int(length)), as: UTF8.self)) }
+        }
+        #expect(SQLiteName.keywords == fromLibrary)
+        #expect(SQLiteName.tableReference("model") == "model")
+        #expect(SQLiteName.tableReference("Order") == #""Order""#)
+        #expect(SQLiteName.tableReference("1st") == #""1st""#)
+    }
+
+    /// A trace's folder made a link to elsewhere is not written through: the trace fails
+    /// and says why, the linked folder is untouched, the other traces build.
+    @Test func outputsAreNotWrittenThroughALinkedFolder() throws {
+        try withTemporaryDirectory { dir in
+            try IncrementalBuildTests.setUp(dir)
+            try build(dir)
+            try FileManager.default.createDirectory(atPath: dir + "/elsewhere", withIntermediateDirectories: true)
+            try FileManager.default.removeItem(atPath: dir + "/target/by day")
+            #expect(symlink(dir + "/elsewhere", dir + "/target/by day") == 0)
+            let (summary, r) = try build(dir)
+            #expect(r.status(of: "by day") == .failed)
+            #expect(r.message(of: "by day")?.contains("target/by day is a symbolic link") == true)
+            #expect(summary.failed == 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/elsewhere").isEmpty)
         }
     }
 }

@@ -131,7 +131,7 @@ public struct Model: Sendable, Hashable {
     public var sql: String {
         switch kind {
         case .sql(let sql, _): return sql
-        case .csvScript(_, let table): return "select * from \(table)"
+        case .csvScript(_, let table): return "select * from \(SQLiteName.tableReference(table))"
         case .localMerge(_, let sql): return sql
         }
     }
