@@ -17,7 +17,7 @@ struct CleanCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output-dir")], help: ArgumentHelp("The output folder (default: target).", valueName: "dir"))
     var outputDir: String?
 
-    @Flag(name: .long, help: "Also delete the cache folder (.visivo/cache or VISIVO_CACHE_DIR).")
+    @Flag(name: .long, help: "Also delete the cache's objects and packs (.visivo/cache or VISIVO_CACHE_DIR); other files there are kept.")
     var cache = false
 
     func validate() throws {
@@ -52,8 +52,16 @@ struct CleanCommand: ParsableCommand {
         if cache {
             let cacheDir = resolveCacheDirectory(workingDir: workingDir, cacheDir: nil)
             if FileManager.default.fileExists(atPath: cacheDir) {
-                try FileCache(root: cacheDir).clear()
-                removed.append(cacheDir)
+                let cleared = try FileCache(root: cacheDir).clear()
+                if cleared.rootRemoved {
+                    removed.append(cacheDir)
+                } else if cleared.files > 0 {
+                    removed.append("\(cleared.files) cache file\(cleared.files == 1 ? "" : "s") in \(cacheDir)")
+                }
+                if !cleared.kept.isEmpty {
+                    let shown = cleared.kept.prefix(5).joined(separator: ", ") + (cleared.kept.count > 5 ? ", ..." : "")
+                    Terminal.error("kept in \(cacheDir) what the cache does not write: \(shown)")
+                }
             }
         }
         Terminal.error(removed.isEmpty ? "nothing to clean" : "removed " + removed.joined(separator: ", "))

@@ -553,6 +553,29 @@ private final class FailureLog: Sendable {
         }
     }
 
+    /// `clear` deletes what the cache wrote and nothing else, never through a link.
+    @Test func clearKeepsWhatTheCacheDidNotWrite() throws {
+        try withTemporaryDirectory { dir in
+            let root = dir + "/cache"
+            let cache = FileCache(root: root, packAfter: 2)
+            for n in 0..<4 { try cache.store(key("c\(n)"), Data("v\(n)".utf8)) }
+            cache.finishPack()
+            try write(["cache/notes.txt": "mine", "cache/objects/ab/readme": "mine too", "elsewhere/keep": "x"], in: dir)
+            let k = key("linked")
+            let shard = root + "/objects/" + k.hex.prefix(2)
+            try FileManager.default.createDirectory(atPath: shard, withIntermediateDirectories: true)
+            // A link in the shape of an object, pointing out of the cache.
+            #expect(symlink(dir + "/elsewhere/keep", shard + "/" + k.hex.dropFirst(2)) == 0)
+            let cleared = try cache.clear()
+            #expect(cleared.files == 4 - 2 + 2)  // two loose objects, one pack and its index
+            #expect(!cleared.rootRemoved)
+            #expect(Set(cleared.kept) == ["objects/ab/readme", "objects/\(k.hex.prefix(2))/\(k.hex.dropFirst(2))", "notes.txt"])
+            #expect(readText(dir + "/elsewhere/keep") == "x")
+            #expect(readText(root + "/notes.txt") == "mine")
+            #expect(cache.size().objects == 0)
+        }
+    }
+
     @Test func storeFailsCleanlyWhenTheRootIsAFile() throws {
         try withTemporaryDirectory { dir in
             let root = dir + "/not-a-directory"

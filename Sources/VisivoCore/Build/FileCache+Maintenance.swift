@@ -78,21 +78,69 @@ extension FileCache {
         return (keys.count, bytes)
     }
 
-    /// Deletes every object, loose and packed.
-    public func clear() throws {
-        let manager = FileManager.default
-        for dir in [objectsDirectory, packsDirectory] where manager.fileExists(atPath: dir) {
-            do {
-                try manager.removeItem(atPath: dir)
-            } catch {
-                if manager.fileExists(atPath: dir) {
-                    throw CacheError.io(operation: "remove", path: dir, reason: "\(error)")
-                }
+    /// What `clear` did: files deleted, and what it found that the cache does not write
+    /// (kept, relative to the root; a folder ends with `/`).
+    public struct Cleared: Sendable, Equatable {
+        public var files = 0
+        public var kept: [String] = []
+        /// True when the root itself was left empty and removed.
+        public var rootRemoved = false
+    }
+
+    /// Deletes what the cache writes, and only that: loose objects and their temporary
+    /// files, packs and their indexes. Never through a symbolic link; folders left empty go
+    /// (the root too); anything else stays and is named in `kept`.
+    @discardableResult
+    public func clear() throws -> Cleared {
+        var out = Cleared()
+        func isFolder(_ path: String) -> Bool {
+            var st = stat()
+            return lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+        }
+        func remove(_ path: String) throws {
+            guard unlink(path) == 0 || errno == ENOENT else { throw CacheError.io(operation: "remove", path: path, reason: errnoText()) }
+            out.files += 1
+        }
+        /// Entries of a real folder, each with whether it is a regular file.
+        func entries(_ dir: String) -> [(name: String, isFile: Bool, isFolder: Bool)] {
+            guard isFolder(dir), let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+            return names.sorted().map { n in
+                var st = stat()
+                let ok = lstat(dir + "/" + n, &st) == 0
+                return (n, ok && st.st_mode & S_IFMT == S_IFREG, ok && st.st_mode & S_IFMT == S_IFDIR)
+            }
+        }
+        let rel = { (path: String) in String(path.dropFirst(self.root.count + 1)) }
+        for shard in entries(objectsDirectory) {
+            let shardPath = objectsDirectory + "/" + shard.name
+            guard shard.isFolder, shard.name.utf8.count == 2, shard.name.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+                out.kept.append(rel(shardPath) + (shard.isFolder ? "/" : ""))
+                continue
+            }
+            for e in entries(shardPath) {
+                let path = shardPath + "/" + e.name
+                let ours = e.isFile && (Fingerprint(hex: shard.name + e.name)?.hex == shard.name + e.name || e.name.hasPrefix(Self.tempPrefix))
+                if ours { try remove(path) } else { out.kept.append(rel(path) + (e.isFolder ? "/" : "")) }
+            }
+            rmdir(shardPath)
+        }
+        for e in entries(packsDirectory) {
+            let path = packsDirectory + "/" + e.name
+            let ours = e.isFile && e.name.hasPrefix("pack-") && (e.name.hasSuffix(".pack") || e.name.hasSuffix(".idx") || e.name.contains(".tmp-"))
+            if ours { try remove(path) } else { out.kept.append(rel(path) + (e.isFolder ? "/" : "")) }
+        }
+        for dir in [objectsDirectory, packsDirectory] where isFolder(dir) { rmdir(dir) }
+        if isFolder(root) {
+            out.rootRemoved = rmdir(root) == 0
+            if !out.rootRemoved {
+                let seen = Set(out.kept.map { String($0.split(separator: "/").first ?? "") })
+                for e in entries(root) where !seen.contains(e.name) { out.kept.append(e.name + (e.isFolder ? "/" : "")) }
             }
         }
         packs.withLock {
             $0.readers = nil
             $0.absentLoose = []
         }
+        return out
     }
 }
