@@ -65,6 +65,7 @@ extension NodeWork {
             for member in members {
                 guard let table = MergeTable(member.value) else { continue }
                 let path = mergeTablePath(merge: m.name, upstream: member.key)
+                try refuseLinkedFolder(of: path)
                 shared.withLock { $0.stat.distrust(path) }
                 try table.write(to: path, label: m.name, scratch: scratchDirectory)
                 shared.withLock { $0.stat.record(path, hash: out.hex) }

@@ -55,6 +55,7 @@ extension NodeWork {
         var note: String? = nil
         func write(_ bytes: ArraySlice<UInt8>) throws -> Fingerprint {
             let out = Self.hash(bytes)
+            try refuseLinkedFolder(of: dataPath)
             shared.withLock { $0.stat.distrust(dataPath) }
             let written = try AtomicFile.write(bytes, to: dataPath, scratch: scratchDirectory)
             shared.withLock { $0.stat.record(dataPath, hash: out.hex, written: written) }

@@ -139,9 +139,23 @@ final class NodeWork: Sendable {
     /// `bytes` is only called when the file must be written.
     func writeOutput(_ path: String, label: String?, _ bytes: () -> [UInt8]) throws {
         if let label, shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
+        try refuseLinkedFolder(of: path)
         shared.withLock { $0.stat.distrust(path) }
         let written = try AtomicFile.write(bytes(), to: path, scratch: scratchDirectory)
         if let label { shared.withLock { $0.stat.record(path, hash: label, written: written) } }
+    }
+
+    /// A node's folder under the output folder (`target/<trace>/`) must be a folder of
+    /// its own: a symbolic link there would take the write out of the folder visivo owns.
+    /// (The output folder itself is the user's to place anywhere, a link included.)
+    func refuseLinkedFolder(of path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard folder != options.outputDirectory else { return }
+        var st = stat()
+        if lstat(folder, &st) == 0, st.st_mode & S_IFMT != S_IFDIR {
+            let what = st.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a folder"
+            throw NodeFailure(message: "\(relative(folder)) is \(what); outputs are written only into folders of visivo's own (remove it, and build again)")
+        }
     }
 
     static func hash(_ bytes: some Sequence<UInt8>) -> Fingerprint {
