@@ -26,6 +26,22 @@ import Testing
         #expect(throws: CSVTable.ParseError.empty) { try table("") }
     }
 
+    /// The byte-level number checks give NumberSyntax's answers.
+    @Test func byteChecksAgreeWithNumberSyntax() {
+        let cases = [
+            "1", "-1", "+1", "", "-", "+", "1.", ".5", "1.5", "1e3", "1E-3", "1e", "e3", "1.5e+2", " 1", "1 ", "0x1", "١", "12a", "--1", "1.2.3",
+            String(repeating: "9", count: 18), String(repeating: "9", count: 19), "true", "TRUE", "False", "yes", "tru",
+        ]
+        for c in cases {
+            let bytes = Array(c.utf8)
+            #expect(CSVTable.isDecimalNumber(bytes) == NumberSyntax.isDecimalNumber(Substring(c)), "\(c)")
+            let sign = c.first == "-" || c.first == "+" ? 1 : 0
+            let integer = c.count > sign && c.count - sign <= 18 && c.dropFirst(sign).allSatisfy { $0.isASCII && $0.isNumber }
+            #expect(CSVTable.isInteger(bytes) == integer, "\(c)")
+            #expect(CSVTable.isBoolean(bytes) == ["true", "false"].contains(c.lowercased()), "\(c)")
+        }
+    }
+
     @Test func writesATypedSQLiteTable() throws {
         try withTemporaryDirectory { dir in
             let t = try table("id,score,name\n1,2.5,a\n2,,b\n")

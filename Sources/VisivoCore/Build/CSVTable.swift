@@ -5,10 +5,14 @@ public struct CSVTable: Sendable, Equatable {
     public enum ColumnType: String, Sendable, Equatable { case integer = "INTEGER", real = "REAL", boolean = "INTEGER_BOOL", text = "TEXT" }
 
     public enum ParseError: Error, CustomStringConvertible, Equatable {
+        public static func == (a: ParseError, b: ParseError) -> Bool { a.description == b.description }
+
         case empty
         case unterminatedQuote(line: Int)
         case badQuote(line: Int)
         case ragged(line: Int, expected: Int, found: Int)
+        /// An error of the code handed the rows (`forEachRow`), carried through the scan.
+        case rowHandler(any Error)
 
         public var description: String {
             switch self {
@@ -16,56 +20,140 @@ public struct CSVTable: Sendable, Equatable {
             case .unterminatedQuote(let l): return "malformed CSV: a quoted field starting on line \(l) never ends"
             case .badQuote(let l): return "malformed CSV: unexpected character after a closing quote on line \(l)"
             case .ragged(let l, let e, let f): return "malformed CSV: line \(l) has \(f) fields, the header has \(e)"
+            case .rowHandler(let error): return "\(error)"
             }
         }
     }
 
     public var header: [String]
     public var types: [ColumnType]
-    /// Typed cells: `.null`, `.number`, `.string`.
-    public var rows: [[JSONValue]]
+    /// How many data rows the document has.
+    public private(set) var rowCount = 0
+    /// The document itself: rows are read from it as they are needed, one at a time, so a
+    /// large CSV costs its own size in memory and little more.
+    let bytes: ArraySlice<UInt8>
 
-    /// Parses and types `bytes` (a UTF-8 BOM and CRLF line ends are accepted).
-    public init(parsing bytes: [UInt8]) throws(ParseError) {
-        var records = try Self.records(bytes)
-        guard !records.isEmpty else { throw .empty }
-        header = records.removeFirst()
-        let width = header.count
-        for (i, r) in records.enumerated() where r.count != width {
-            throw .ragged(line: i + 2, expected: width, found: r.count)
+    /// Parses and types `bytes` (a UTF-8 BOM and CRLF line ends are accepted): the header,
+    /// every row's shape and each column's type, keeping no rows.
+    public init(parsing bytes: some Collection<UInt8>) throws(ParseError) {
+        self.bytes = (bytes as? ArraySlice<UInt8>) ?? (bytes as? [UInt8])?[...] ?? ArraySlice(bytes)
+        var header: [String]? = nil
+        var inference: [Inference] = []
+        var rows = 0
+        try Self.scan(self.bytes) { (fields: [[UInt8]], count: Int, line: Int) throws(ParseError) in
+            guard let width = header?.count else {
+                header = fields[..<count].map { String(decoding: $0, as: UTF8.self) }
+                inference = Array(repeating: Inference(), count: count)
+                return
+            }
+            guard count == width else { throw .ragged(line: line, expected: width, found: count) }
+            for c in 0..<count { inference[c].see(fields[c]) }
+            rows += 1
         }
-        types = (0..<width).map { c in Self.inferType(records.lazy.map { $0[c] }) }
-        let types = self.types
-        rows = records.map { r in (0..<width).map { Self.typedValue(r[$0], types[$0]) } }
+        guard let header else { throw .empty }
+        self.header = header
+        types = inference.map(\.type)
+        rowCount = rows
     }
 
-    /// Splits into records of fields; a final empty line does not count.
-    static func records(_ input: [UInt8]) throws(ParseError) -> [[String]] {
-        var bytes = input[...]
+    /// Every data row, typed, in order (the header excluded).
+    public func forEachRow(_ body: ([JSONValue]) throws -> Void) throws {
+        let types = self.types
+        var first = true
+        var row: [JSONValue] = []
+        row.reserveCapacity(types.count)
+        do {
+            try Self.scan(bytes) { (fields: [[UInt8]], count: Int, _: Int) throws(ParseError) in
+                if first {
+                    first = false
+                    return
+                }
+                row.removeAll(keepingCapacity: true)
+                for c in 0..<count { row.append(Self.typedValue(String(decoding: fields[c], as: UTF8.self), types[c])) }
+                do { try body(row) } catch { throw .rowHandler(error) }
+            }
+        } catch .rowHandler(let error) {
+            throw error
+        }
+    }
+
+    /// The typed rows, all at once (for small tables and tests).
+    public var rows: [[JSONValue]] {
+        var out: [[JSONValue]] = []
+        try? forEachRow { out.append($0) }
+        return out
+    }
+
+    /// A column's type as its cells are seen, one at a time.
+    struct Inference {
+        var allInt = true, allNum = true, allBool = true, any = false
+
+        mutating func see(_ cell: [UInt8]) {
+            guard !cell.isEmpty, allInt || allNum || allBool else { return }
+            any = true
+            if allInt && !CSVTable.isInteger(cell) { allInt = false }
+            if allNum && !CSVTable.isDecimalNumber(cell) { allNum = false }
+            if allBool && !CSVTable.isBoolean(cell) { allBool = false }
+        }
+
+        var type: ColumnType {
+            if !any { return .text }
+            if allInt { return .integer }
+            if allNum { return .real }
+            if allBool { return .boolean }
+            return .text
+        }
+    }
+
+    /// Calls `record` for each record: its fields (the first `count` entries of a buffer
+    /// reused between records) and the line it starts on. A final empty line does not count.
+    static func scan(_ input: ArraySlice<UInt8>, _ record: ([[UInt8]], Int, Int) throws(ParseError) -> Void) throws(ParseError) {
+        var bytes = input
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        var records: [[String]] = []
-        var record: [String] = []
-        var field: [UInt8] = []
+        var fields: [[UInt8]] = []
+        var count = 0
         var i = bytes.startIndex
         var line = 1
+        var recordLine = 1
         var fieldStarted = false
-        func endField() { record.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true) }
+        var fieldOpen = false
+        func startField() {
+            if count == fields.count { fields.append([]) } else { fields[count].removeAll(keepingCapacity: true) }
+            count += 1
+            fieldOpen = true
+        }
+        func endField() {
+            if !fieldOpen { startField() }
+            fieldOpen = false
+        }
+        func endRecord() throws(ParseError) {
+            endField()
+            fieldStarted = false
+            if !(count == 1 && fields[0].isEmpty) { try record(fields, count, recordLine) }
+            count = 0
+        }
         while i < bytes.endIndex {
             let b = bytes[i]
-            if b == UInt8(ascii: "\"") && field.isEmpty && !fieldStarted {
+            if b == UInt8(ascii: "\"") && !fieldStarted && (!fieldOpen || fields[count - 1].isEmpty) {
                 let startLine = line
+                if !fieldOpen { startField() }
                 i += 1
                 var closed = false
                 while i < bytes.endIndex {
                     let c = bytes[i]
                     if c == UInt8(ascii: "\"") {
                         if i + 1 < bytes.endIndex && bytes[i + 1] == UInt8(ascii: "\"") {
-                            field.append(c); i += 2; continue
+                            fields[count - 1].append(c)
+                            i += 2
+                            continue
                         }
-                        i += 1; closed = true; break
+                        i += 1
+                        closed = true
+                        break
                     }
                     if c == UInt8(ascii: "\n") { line += 1 }
-                    field.append(c); i += 1
+                    fields[count - 1].append(c)
+                    i += 1
                 }
                 if !closed { throw .unterminatedQuote(line: startLine) }
                 fieldStarted = true
@@ -77,50 +165,92 @@ public struct CSVTable: Sendable, Equatable {
             }
             switch b {
             case UInt8(ascii: ","):
-                endField(); fieldStarted = false
+                endField()
+                fieldStarted = false
             case UInt8(ascii: "\r"):
                 if i + 1 < bytes.endIndex && bytes[i + 1] == UInt8(ascii: "\n") { i += 1 }
                 fallthrough
             case UInt8(ascii: "\n"):
-                endField(); fieldStarted = false
-                if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
-                record = []
+                try endRecord()
                 line += 1
+                recordLine = line
             default:
-                field.append(b); fieldStarted = true
+                // A run of plain bytes goes in at once.
+                var end = i + 1
+                while end < bytes.endIndex, bytes[end] != UInt8(ascii: ","), bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") { end += 1 }
+                if !fieldOpen { startField() }
+                fields[count - 1].append(contentsOf: bytes[i..<end])
+                fieldStarted = true
+                i = end
+                continue
             }
             i += 1
         }
-        if fieldStarted || !field.isEmpty || !record.isEmpty {
-            endField()
-            if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
-        }
-        return records
+        if fieldStarted || fieldOpen || count > 0 { try endRecord() }
     }
 
-    /// Empty cells are NULL; then all integers -> INTEGER, all numbers -> REAL,
-    /// all true/false -> boolean (stored 1/0), else TEXT.
-    static func inferType<S: Sequence<String>>(_ cells: S) -> ColumnType {
-        var allInt = true, allNum = true, allBool = true, any = false
-        for c in cells where !c.isEmpty {
-            any = true
-            let t = Substring(c)
-            if allInt && !isInteger(t) { allInt = false }
-            if allNum && !NumberSyntax.isDecimalNumber(t) { allNum = false }
-            if allBool { let l = c.lowercased(); if l != "true" && l != "false" { allBool = false } }
-            if !allInt && !allNum && !allBool { return .text }
+    /// Binds a cell as its column's type (an empty cell is NULL).
+    static func bind(_ cell: [UInt8], _ type: ColumnType, at i: Int32, to insert: SQLiteStatement) throws {
+        if cell.isEmpty { return try insert.bindNull(i) }
+        switch type {
+        case .integer:
+            var v: Int64 = 0
+            var k = 0
+            let negative = cell[0] == UInt8(ascii: "-")
+            if negative || cell[0] == UInt8(ascii: "+") { k = 1 }
+            while k < cell.count {
+                v = v * 10 + Int64(cell[k] &- 0x30)
+                k += 1
+            }
+            try insert.bind(i, negative ? -v : v)
+        case .real: try insert.bind(i, Double(String(decoding: cell, as: UTF8.self)) ?? 0)
+        case .boolean: try insert.bind(i, Int64(cell.count == 4 ? 1 : 0))
+        case .text: try insert.bind(i, text: cell)
         }
-        if !any { return .text }
-        if allInt { return .integer }
-        if allNum { return .real }
-        if allBool { return .boolean }
-        return .text
     }
 
-    static func isInteger(_ s: Substring) -> Bool {
-        var t = s
-        if t.first == "-" || t.first == "+" { t = t.dropFirst() }
-        return !t.isEmpty && t.count <= 18 && t.allSatisfy { $0.isASCII && $0.isNumber }
+    /// `NumberSyntax`'s rules, on bytes: the same answers, without making a string per cell.
+    static func isInteger(_ b: [UInt8]) -> Bool {
+        var i = 0
+        if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { i += 1 }
+        let digits = b.count - i
+        guard digits > 0, digits <= 18 else { return false }
+        while i < b.count {
+            guard b[i] &- 0x30 < 10 else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    static func isDecimalNumber(_ b: [UInt8]) -> Bool {
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < b.count, b[i] &- 0x30 < 10 { i += 1 }
+            return i - start
+        }
+        if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { i += 1 }
+        var n = digits()
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            n += digits()
+        }
+        guard n > 0 else { return false }
+        if i < b.count, b[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            if i < b.count, b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == b.count
+    }
+
+    /// `true` or `false` in any case.
+    static func isBoolean(_ b: [UInt8]) -> Bool {
+        func equals(_ word: StaticString) -> Bool {
+            b.count == word.utf8CodeUnitCount
+                && zip(b, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)).allSatisfy { $0 | 0x20 == $1 }
+        }
+        return equals("true") || equals("false")
     }
 
     static func typedValue(_ cell: String, _ type: ColumnType) -> JSONValue {
@@ -142,9 +272,33 @@ public struct CSVTable: Sendable, Equatable {
         }
     }
 
-    /// Writes the table into a new SQLite file at `path` (replacing it atomically).
+    /// Writes the table into a new SQLite file at `path` (replacing it atomically), a row
+    /// at a time.
     public func write(toSQLite path: String, table: String, label: String, scratch: String? = nil) throws {
-        try SQLiteDatabase.writeTable(
-            rows, columns: zip(header, types).map { ($0, Self.sqliteType($1)) }, table: table, to: path, label: label, scratch: scratch)
+        let types = self.types
+        try SQLiteDatabase.writeTable(columns: zip(header, types).map { ($0, Self.sqliteType($1)) }, table: table, to: path, label: label, scratch: scratch) {
+            (insert: SQLiteStatement) in
+            // Cells go from the document's bytes to SQLite without a JSON value between.
+            var first = true
+            var failure: (any Error)?
+            do {
+                try Self.scan(bytes) { (fields: [[UInt8]], count: Int, _: Int) throws(ParseError) in
+                    if first {
+                        first = false
+                        return
+                    }
+                    do {
+                        insert.reset()
+                        for c in 0..<count { try Self.bind(fields[c], types[c], at: Int32(c + 1), to: insert) }
+                        _ = try insert.step()
+                    } catch {
+                        failure = error
+                        throw .rowHandler(error)
+                    }
+                }
+            } catch {
+                throw failure ?? error
+            }
+        }
     }
 }

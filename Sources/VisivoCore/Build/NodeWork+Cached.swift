@@ -179,7 +179,7 @@ extension NodeWork {
     func processCSVModel(_ i: Int, _ m: Model, args: [String], table: String) throws -> NodeResult {
         let key = try csvKey(args, table: table)
         let path = csvDatabasePath(m.name)
-        func load(_ bytes: [UInt8]) throws -> Fingerprint {
+        func load(_ bytes: ArraySlice<UInt8>) throws -> Fingerprint {
             let out = Self.hash(bytes)
             let parsed: CSVTable
             do { parsed = try CSVTable(parsing: bytes) } catch {
@@ -194,14 +194,19 @@ extension NodeWork {
         return try cachedOrRun(
             name: m.name, key: key, maxAge: m.maxAge, refresh: refreshes(i),
             intact: { out in shared.withLock { $0.stat.confirm(path, hash: out.hex) } },
-            restore: { try load(Array($0.body)) },
+            restore: { try load($0.body) },
             run: {
-                let bytes: [UInt8]
-                do { bytes = try scripts.run(args, in: project.directory) } catch let f as ScriptRunner.Failure {
+                // The output lands after the cached result's header: held once, never copied.
+                let queriedAt = Date()
+                var storage = CachedResult.header(queriedAt: queriedAt, rows: nil)
+                let bodyStart = storage.count
+                do { try scripts.run(args, in: project.directory, appendingTo: &storage) } catch let f as ScriptRunner.Failure {
                     throw NodeFailure(message: "CSV-script model '\(m.name)': \(f)")
                 }
-                let out = try load(bytes)
-                return (CachedResult(queriedAt: Date(), rows: nil, body: bytes), out)
+                let result = CachedResult(queriedAt: queriedAt, rows: nil, storage: storage, bodyStart: bodyStart)
+                storage = []
+                let out = try load(result.body)
+                return (result, out)
             })
     }
 }

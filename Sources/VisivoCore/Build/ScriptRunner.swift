@@ -20,6 +20,14 @@ public final class ScriptRunner: Sendable {
 
     /// Runs `args` in `directory`; a non-zero exit or a missing program is a `Failure`.
     public func run(_ args: [String], in directory: String, environment: [String: String]? = nil) throws -> [UInt8] {
+        var output: [UInt8] = []
+        try run(args, in: directory, environment: environment, appendingTo: &output)
+        return output
+    }
+
+    /// The same, appending what the script prints to `output` (a large output is then
+    /// never copied to be put after a header).
+    public func run(_ args: [String], in directory: String, environment: [String: String]? = nil, appendingTo output: inout [UInt8]) throws {
         guard let program = args.first else { throw Failure(message: "no program to run", stderrTail: "") }
         guard let path = Self.resolve(program, in: directory) else {
             let looked = program.contains("/") ? "relative to the project folder" : "on PATH; name a file in the project as ./\(program)"
@@ -65,11 +73,13 @@ public final class ScriptRunner: Sendable {
         }
         running.withLock { $0[pid] = true }
         if cancelled.load(ordering: .relaxed) { kill(-pid, SIGTERM) }
-        var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
-            if n > 0 { output.append(contentsOf: buffer[0..<n]); continue }
+            if n > 0 {
+                output.append(contentsOf: buffer[0..<n])
+                continue
+            }
             if n < 0 && errno == EINTR { continue }
             break
         }
@@ -89,7 +99,6 @@ public final class ScriptRunner: Sendable {
         if exitCode != 0 {
             throw Failure(message: "'\(program)' exited with status \(exitCode)", stderrTail: Self.tail(errPath))
         }
-        return output
     }
 
     /// Stops every running script (Ctrl-C).

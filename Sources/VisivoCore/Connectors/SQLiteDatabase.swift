@@ -80,6 +80,26 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
     public static func writeTable(_ rows: [[JSONValue]], columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil)
         throws
     {
+        try writeTable(columns: columns, table: table, to: path, label: label, scratch: scratch) { insert in for r in rows { try insert(r) } }
+    }
+
+    /// The same, with the rows handed over one at a time: `rows` calls its argument once per row.
+    public static func writeTable(
+        columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil, rows: (([JSONValue]) throws -> Void) throws -> Void
+    ) throws {
+        try writeTable(columns: columns, table: table, to: path, label: label, scratch: scratch) { (insert: SQLiteStatement) in
+            try rows { r in
+                try insert.bind(r)
+                _ = try insert.step()
+            }
+        }
+    }
+
+    /// The same, with the insert statement handed over: `fill` binds each row's values
+    /// (`reset`, `bind(_:...)`) and steps it once per row.
+    public static func writeTable(
+        columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil, fill: (SQLiteStatement) throws -> Void
+    ) throws {
         let tmp = AtomicFile.temporaryPath(for: path, in: scratch)
         if let scratch { AtomicFile.makeDirectories(scratch) }
         do {
@@ -89,10 +109,7 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
             try db.execute("CREATE TABLE \(quoteIdentifier(table)) (\(defs.joined(separator: ", ")))")
             try db.execute("BEGIN")
             let insert = try db.prepare("INSERT INTO \(quoteIdentifier(table)) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ",")))")
-            for r in rows {
-                try insert.bind(r)
-                _ = try insert.step()
-            }
+            try fill(insert)
             try db.execute("COMMIT")
         } catch {
             unlink(tmp)
@@ -137,6 +154,22 @@ public final class SQLiteStatement {
         if rc == SQLITE_DONE { return false }
         throw database.error(rc)
     }
+
+    /// Makes the statement ready for the next row's values.
+    public func reset() { sqlite3_reset(stmt) }
+
+    /// Binds one `?` parameter (from 1): NULL, an integer, a double or UTF-8 text.
+    public func bindNull(_ i: Int32) throws { try check(sqlite3_bind_null(stmt, i)) }
+    public func bind(_ i: Int32, _ v: Int64) throws { try check(sqlite3_bind_int64(stmt, i, v)) }
+    public func bind(_ i: Int32, _ v: Double) throws { try check(sqlite3_bind_double(stmt, i, v)) }
+    public func bind(_ i: Int32, text: [UInt8]) throws {
+        try check(
+            text.withUnsafeBufferPointer {
+                sqlite3_bind_text(stmt, i, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count), visivo_sqlite_transient())
+            })
+    }
+
+    private func check(_ rc: Int32) throws { if rc != SQLITE_OK { throw database.error(rc) } }
 
     /// Binds values to `?` parameters, from 1; resets first.
     public func bind(_ values: [JSONValue]) throws {
