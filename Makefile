@@ -6,7 +6,8 @@
 #               scripts install them if needed), gets a DuckDB library
 #               (scripts/duckdb-lib.sh: the PyPI wheel in a virtualenv), runs every test
 #               (Swift, the viewer's JavaScript under node, the browser tests under
-#               pytest), stops the servers
+#               pytest, a short crash-and-fault run), stops the servers
+#   make fuzz / make torture   longer runs of the loader fuzzer and the crash-and-fault test
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
@@ -19,7 +20,7 @@ TEST_VENV := .build/test-venv
 # swift format with the checked-in .swift-format (the toolchain ships it).
 SWIFT_SOURCES := Package.swift Sources Tests Plugins
 
-.PHONY: lint format build plotly run example-multi test test-deps js-test browser-test deps conformance bench install clean
+.PHONY: lint format build plotly run example-multi test test-deps js-test browser-test deps conformance bench install clean fuzz torture
 
 build: deps plotly
 	$(SWIFT) build
@@ -70,9 +71,22 @@ js-test:
 browser-test: build test-deps
 	VISIVO_BINARY=$(CURDIR)/$(BIN) $(TEST_VENV)/bin/pytest -q Tests/Browser
 
+# Mutated project files against `visivo compile` (scripts/fuzz.py); what crashes or hangs
+# is saved to Tests/Fixtures/fuzz/found, which the Swift tests load from then on.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	python3 scripts/fuzz.py --binary $(CURDIR)/$(BIN) --seconds $(FUZZ_SECONDS)
+
+# kill -9 during builds and prunes, and damage to every file under .visivo/, each followed
+# by a build compared with a clean build's outputs (scripts/torture.py; seconds per phase).
+TORTURE_SECONDS ?= 30
+torture: build
+	python3 scripts/torture.py --binary $(CURDIR)/$(BIN) --seconds $(TORTURE_SECONDS)
+
 test: lint build test-deps
 	$(MAKE) conformance
 	$(MAKE) js-test
+	$(MAKE) torture TORTURE_SECONDS=15
 	$(MAKE) browser-test
 	set -e; \
 	duckdb_lib=$$(scripts/duckdb-lib.sh); \
