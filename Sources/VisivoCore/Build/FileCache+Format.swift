@@ -30,7 +30,7 @@ extension FileCache {
     static func encode(_ data: Data, key: Fingerprint) throws -> Data {
         var object = header(for: data, key: key)
         do {
-            object.append(try Zlib.compress(data))
+            try Zlib.compress(data, appendingTo: &object)
         } catch {
             throw CacheError.compression("cannot compress object \(key): \(error)")
         }

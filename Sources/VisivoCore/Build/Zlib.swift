@@ -48,6 +48,12 @@ enum Zlib {
         try data.withUnsafeBytes { try compress(buffer: $0, level: level) }
     }
 
+    /// The zlib stream of `data`, appended to `output` (a header before it, say, without
+    /// a second buffer for the stream).
+    static func compress(_ data: Data, appendingTo output: inout Data, level: Int32 = 6) throws {
+        try data.withUnsafeBytes { try compress(buffer: $0, level: level, into: &output) }
+    }
+
     static func compress(_ bytes: [UInt8], level: Int32 = 6) throws -> Data {
         try bytes.withUnsafeBytes { try compress(buffer: $0, level: level) }
     }
@@ -100,21 +106,25 @@ enum Zlib {
     private static let maxIdle = 16
 
     private static func compress(buffer: UnsafeRawBufferPointer, level: Int32) throws -> Data {
-        let reused = level == 6 ? idle.withLock { $0.popLast() } : nil
-        let deflater = try reused ?? Deflater(level: level)
-        if reused != nil { deflateReset(deflater.strm) }
-        let output = try compress(buffer: buffer, with: deflater)
-        // A stream left mid-way by an error is not reused.
-        if level == 6 { idle.withLock { if $0.count < maxIdle { $0.append(deflater) } } }
+        var output = Data()
+        try compress(buffer: buffer, level: level, into: &output)
         return output
     }
 
-    private static func compress(buffer: UnsafeRawBufferPointer, with deflater: Deflater) throws -> Data {
+    private static func compress(buffer: UnsafeRawBufferPointer, level: Int32, into output: inout Data) throws {
+        let reused = level == 6 ? idle.withLock { $0.popLast() } : nil
+        let deflater = try reused ?? Deflater(level: level)
+        if reused != nil { deflateReset(deflater.strm) }
+        try compress(buffer: buffer, with: deflater, into: &output)
+        // A stream left mid-way by an error is not reused.
+        if level == 6 { idle.withLock { if $0.count < maxIdle { $0.append(deflater) } } }
+    }
+
+    private static func compress(buffer: UnsafeRawBufferPointer, with deflater: Deflater, into output: inout Data) throws {
         let strm = deflater.strm
         let out = deflater.out
 
-        var output = Data()
-        output.reserveCapacity(min(buffer.count / 2 + 64, 16 << 20))
+        output.reserveCapacity(output.count + min(buffer.count / 2 + 64, 16 << 20))
         let base = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
         let total = buffer.count
         var offset = 0
@@ -145,7 +155,6 @@ enum Zlib {
         } while flush != Z_FINISH
         strm.pointee.next_in = nil
         strm.pointee.next_out = nil
-        return output
     }
 
     private static func decompress(buffer: UnsafeRawBufferPointer, expectedSize: Int) throws -> Data {
