@@ -12,11 +12,26 @@ import Testing
     }
 
     @Test func typesLikeTheReference() throws {
-        let t = try table("i,r,b,d,t,e\n007,1.5,TRUE,2024-01-03,x,\n-2,3,false,2024-02-01,5,\n,,,,,\n")
-        #expect(t.types == [.integer, .real, .boolean, .text, .text, .text])
-        #expect(t.rows[0] == [.number("7"), .double(1.5), .number("1"), .string("2024-01-03"), .string("x"), .null])
-        #expect(t.rows[1] == [.number("-2"), .double(3), .number("0"), .string("2024-02-01"), .string("5"), .null])
-        #expect(t.rows[2] == Array(repeating: .null, count: 6))
+        let t = try table("i,r,b,d,t,e,n\n007,1.5,TRUE,2024-01-03,x,,1\n-2,3,false,2024-02-01,5,,2\n,,,,,,3\n")
+        // An integer column with a missing value is a float one, as in pandas.
+        #expect(t.types == [.real, .real, .boolean, .text, .text, .text, .integer])
+        #expect(t.rows[0] == [.double(7), .double(1.5), .number("1"), .string("2024-01-03"), .string("x"), .null, .number("1")])
+        #expect(t.rows[1] == [.double(-2), .double(3), .number("0"), .string("2024-02-01"), .string("5"), .null, .number("2")])
+        #expect(t.rows[2] == Array(repeating: .null, count: 6) + [.number("3")])
+    }
+
+    /// pandas' rules for untidy cells: numbers through surrounding spaces and with a `+`,
+    /// its missing-value words in any column, infinities, booleans in three spellings only.
+    @Test func untidyCellsTypeAsPandasTypesThem() throws {
+        let t = try table("a,b,c,d,e,f,g\n38 , +5,1e3, 7 ,inf,NA,true\n 4,-2,2.5,8,nan,N/A,False\n5 ,3,1,null,-Infinity,x,TRUE\n")
+        #expect(t.types == [.integer, .integer, .real, .real, .real, .text, .boolean])
+        #expect(t.rows[0] == [.number("38"), .number("5"), .double(1000), .double(7), .null, .null, .number("1")])
+        #expect(t.rows[1] == [.number("4"), .number("-2"), .double(2.5), .double(8), .null, .null, .number("0")])
+        #expect(t.rows[2] == [.number("5"), .number("3"), .double(1), .null, .null, .string("x"), .number("1")])
+        // Text keeps its spaces; a boolean in another spelling is text.
+        let u = try table("s,b\n x ,tRUE\ny,false\n")
+        #expect(u.types == [.text, .text])
+        #expect(u.rows[0] == [.string(" x "), .string("tRUE")])
     }
 
     @Test func malformedInput() {

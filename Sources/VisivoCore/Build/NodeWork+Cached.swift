@@ -166,11 +166,22 @@ extension NodeWork {
     func csvKey(_ args: [String], table: String) throws -> Fingerprint {
         var h = FingerprintHasher()
         h.add("kind", "model.csv")
+        // The typing rules too: a result in place from older rules is not this one.
+        h.add("csv-typing", CSVTable.typingVersion)
         for a in args { h.add("arg", a) }
         h.add("table", table)
         for path in ScriptInputs.files(args: args, directory: project.directory) {
             h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
         }
+        return h.finalize()
+    }
+
+    /// A CSV-script model's output: its bytes as typed by this version's rules, so that
+    /// results built on an older typing are not taken for this one's.
+    static func csvOutput(_ bytes: ArraySlice<UInt8>) -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("csv-typing", CSVTable.typingVersion)
+        h.add("bytes", bytes: bytes)
         return h.finalize()
     }
 
@@ -180,7 +191,7 @@ extension NodeWork {
         let key = try csvKey(args, table: table)
         let path = csvDatabasePath(m.name)
         func load(_ bytes: ArraySlice<UInt8>) throws -> Fingerprint {
-            let out = Self.hash(bytes)
+            let out = Self.csvOutput(bytes)
             let parsed: CSVTable
             do { parsed = try CSVTable(parsing: bytes) } catch {
                 throw NodeFailure(message: "CSV-script model '\(m.name)': \(error)")

@@ -30,6 +30,10 @@ extension NodeWork {
         }
         for i in graph.nodes.indices where nodes.contains(i) {
             let node = graph.nodes[i]
+            if let unset = project.unresolved[node.name] {
+                plans[i] = NodePlan(stale: true, reason: "fails: \(Self.unresolvedMessage(unset))", runs: true)
+                continue
+            }
             let waiting = graph.needs[i].first { outputs[$0] == nil }
             if let w = waiting, node.kind != .source {
                 let up = graph.nodes[w]
@@ -64,7 +68,9 @@ extension NodeWork {
                         continue
                     }
                     let path = csvDatabasePath(m.name)
-                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge) { out in shared.withLock { $0.stat.isUnchanged(path, hash: out.hex) } }
+                    decidePlan(i, name: m.name, key: key, maxAge: m.maxAge, outputOf: { Self.csvOutput($0) }) { out in
+                        shared.withLock { $0.stat.isUnchanged(path, hash: out.hex) }
+                    }
                 case .localMerge(let refs, let sql):
                     let key = Self.modelKey("model.local_merge", sql: sql, inputs: graph.needs[i].map { outputs[$0] ?? .zero })
                     let paths = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
