@@ -148,14 +148,19 @@ import Testing
         #expect(d == ["project.visivo.yml:2:16: error: defaults.source_name 'nowhere' names no source in the project"])
     }
 
+    /// An unset variable fails only the object whose value uses it, said with its place.
     @Test func missingEnvironmentVariable() throws {
-        let d = try diagnostics([
-            "project.visivo.yml": "sources:\n  - name: pg\n    type: postgresql\n    database: x\n    password: \"{{ env_var('PG_PASSWORD') }}\"\n"
-        ])
-        #expect(
-            d == [
-                "project.visivo.yml:5:16: error: environment variable 'PG_PASSWORD' is not set (set it, add it to .env, or give a default: env_var('PG_PASSWORD', 'value'))"
-            ])
+        try withTemporaryDirectory { dir in
+            try write(
+                ["project.visivo.yml": "sources:\n  - name: pg\n    type: postgresql\n    database: x\n    password: \"{{ env_var('PG_PASSWORD') }}\"\n"],
+                in: dir)
+            let project = try load(dir)
+            #expect(
+                project.unresolved["pg"]?.map(\.description) == [
+                    "project.visivo.yml:5:16: error: environment variable 'PG_PASSWORD' is not set (set it, add it to .env, or give a default: env_var('PG_PASSWORD', 'value'))"
+                ])
+            #expect(project.unresolved.count == 1)
+        }
     }
 
     @Test func yamlSyntaxError() throws {

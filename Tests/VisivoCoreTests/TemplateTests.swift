@@ -6,7 +6,10 @@ import Testing
     func render(_ text: String, _ env: [String: String] = [:]) -> (String, [String]) {
         var d: [Diagnostic] = []
         let out = Template(environment: env).render(text, file: "f.yml", diagnostics: &d)
-        return (out, d.map(\.description))
+        // An unset variable is no diagnostic of the file: it leaves a marker, which fails
+        // only the object holding it. Said here as that object's diagnostic would say it.
+        let unset = Template.unsetVariables(in: out).map { "f.yml:\($0.line):\($0.column): error: " + Template.unsetMessage($0.name) }
+        return (out, d.map(\.description) + unset)
     }
 
     @Test func envVarWithEscapingAndDefault() {

@@ -206,6 +206,7 @@ final class NodeWork: Sendable {
 
     func bringUpToDate(_ i: Int) throws -> NodeResult {
         let node = graph.nodes[i]
+        if let unset = project.unresolved[node.name] { throw NodeFailure(message: Self.unresolvedMessage(unset)) }
         let result: NodeResult
         switch node.kind {
         case .source: result = try processSource(compiled.source(named: node.name)!)
@@ -219,6 +220,11 @@ final class NodeWork: Sendable {
         }
         shared.withLock { $0.outputs[i] = result.output }
         return result
+    }
+
+    /// Why a node whose values use unset environment variables cannot run.
+    static func unresolvedMessage(_ unset: [Diagnostic]) -> String {
+        unset.map { "\($0.message) at \($0.location.map(\.description) ?? "?")" }.joined(separator: "; ")
     }
 
     func recordFailure(_ name: String) {

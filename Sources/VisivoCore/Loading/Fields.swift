@@ -6,7 +6,11 @@ struct Fields {
     let what: String
     let pairs: [YAMLPair]
 
-    /// Checks that `node` is a mapping whose keys are all in `known`.
+    /// Keys every object of the reference CLI may carry and this loader reads past:
+    /// `path` (where the reference records an object's place in the project).
+    static let accepted: Set<String> = ["path"]
+
+    /// Checks that `node` is a mapping whose keys are all in `known` (or `accepted`).
     init?(_ node: YAMLNode, what: String, known: [String], diagnostics: inout [Diagnostic]) {
         guard let pairs = node.mapping else {
             diagnostics.append(Diagnostic(.error, "\(what) must be a mapping, not \(node.kindName)", at: node.location))
@@ -24,7 +28,7 @@ struct Fields {
             if !seen.insert(key).inserted {
                 diagnostics.append(Diagnostic(.error, "key '\(key)' appears twice in \(what)", at: pair.key.location))
             }
-            if !known.contains(key) {
+            if !known.contains(key) && !Self.accepted.contains(key) {
                 var message = "unknown key '\(key)' in \(what)"
                 if let near = Suggest.nearest(to: key, in: known) { message += " (did you mean '\(near)'?)" }
                 diagnostics.append(Diagnostic(.error, message, at: pair.key.location))

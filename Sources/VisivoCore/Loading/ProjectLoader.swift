@@ -54,6 +54,7 @@ public struct ProjectLoader: Sendable {
             }
         }
         diagnostics += ProjectValidator.validate(&project)
+        if reader.usesUnsetVariables { project.unresolved = ProjectValidator.unresolvedVariables(project) }
         let errors = diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty {
             throw DiagnosticsError(Self.sorted(errors))
@@ -158,6 +159,8 @@ struct FileReader {
     let memo: LoadMemo?
     var documents: [Document] = []
     var diagnostics: [Diagnostic] = []
+    /// Some file uses an environment variable that is not set (its value is a marker).
+    var usesUnsetVariables = false
     private var loaded: Set<String> = []
 
     init(directory: String, template: Template, memo: LoadMemo? = nil) {
@@ -217,6 +220,7 @@ struct FileReader {
             memoized = problems.isEmpty && memo != nil
             if memoized { memo?.remember(absolute, bytes: data, rendered: rendered, root: root) } else { memo?.forget(absolute) }
         }
+        if rendered.contains(Template.markerOpen) { usesUnsetVariables = true }
         documents.append(Document(file: name, absolute: absolute, root: root, memoized: memoized))
         Self.addToContentHash(&contentHasher, file: name, rendered: rendered)
         guard let includes = root["includes"] else { return }

@@ -102,7 +102,13 @@ enum ProjectValidator {
         func visit(_ v: JSONValue) {
             switch v {
             case .string(let s):
-                if let ref = TraceQueryCompiler.parseColumnRef(s), !names.contains(ref.name) {
+                if let call = unbalancedCall(s) {
+                    d.append(
+                        Diagnostic(
+                            .error,
+                            "'\(s)' in trace '\(t.name)' opens \(call)( and never closes it: in a {...} or [...] flow, YAML splits a value at its commas; quote the whole value (\"\(call)(...)\")",
+                            at: t.propLocations[path.joined(separator: ".")] ?? t.location))
+                } else if let ref = TraceQueryCompiler.parseColumnRef(s), !names.contains(ref.name) {
                     var message = "column(\(ref.name)) in trace '\(t.name)' names no entry of its 'columns'"
                     message += names.isEmpty ? " (the trace has no columns)" : " (it has: \(names.joined(separator: ", ")))"
                     d.append(Diagnostic(.error, message, at: t.propLocations[path.joined(separator: ".")] ?? t.location))
@@ -131,6 +137,58 @@ enum ProjectValidator {
             }
         }
         return d
+    }
+
+    /// The objects whose values hold an unset variable's marker (see `Template.evaluate`),
+    /// each with a diagnostic per variable at the place it is used.
+    static func unresolvedVariables(_ project: Project) -> [String: [Diagnostic]] {
+        var out: [String: [Diagnostic]] = [:]
+        func scan(_ name: String, _ location: SourceLocation, _ value: Any) {
+            var found: [Diagnostic] = []
+            func walk(_ v: Any) {
+                if let s = v as? String {
+                    guard s.contains(Template.markerOpen) else { return }
+                    for u in Template.unsetVariables(in: s) {
+                        let d = Diagnostic(.error, Template.unsetMessage(u.name), at: SourceLocation(file: location.file, line: u.line, column: u.column))
+                        if !found.contains(d) { found.append(d) }
+                    }
+                    return
+                }
+                for child in Mirror(reflecting: v).children { walk(child.value) }
+            }
+            walk(value)
+            if !found.isEmpty { out[name, default: []] += found }
+        }
+        for x in project.sources { scan(x.name, x.location, x) }
+        for x in project.models { scan(x.name, x.location, x) }
+        for x in project.traces { scan(x.name, x.location, x) }
+        for x in project.charts { scan(x.name, x.location, x) }
+        for x in project.tables { scan(x.name, x.location, x) }
+        for x in project.selectors { scan(x.name, x.location, x) }
+        for x in project.dashboards { scan(x.name, x.location, x) }
+        return out
+    }
+
+    /// The function (`query`, `column` or `ref`) a value starts calling without closing
+    /// its parentheses (outside quotes), if any: what a comma inside an unquoted flow value
+    /// leaves of it.
+    static func unbalancedCall(_ s: String) -> String? {
+        let t = s.drop { $0 == " " }
+        guard let call = ["query", "column", "ref"].first(where: { t.hasPrefix($0 + "(") }) else { return nil }
+        var depth = 0
+        var quote: Character? = nil
+        for c in t {
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "'" || c == "\"" {
+                quote = c
+            } else if c == "(" {
+                depth += 1
+            } else if c == ")" {
+                depth -= 1
+            }
+        }
+        return depth > 0 ? call : nil
     }
 
     /// No object may need itself, directly or not: local-merge models through the models

@@ -40,7 +40,8 @@ public struct Template: Sendable {
                     // YAML drops a comment: what it names is no error (the reference renders
                     // comments too, and a commented-out source must not need its secrets).
                     var ignored: [Diagnostic] = []
-                    out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &ignored)
+                    let value = evaluate(expr.trimmingSpaces, at: here, diagnostics: &ignored)
+                    out += value.contains(Template.markerOpen) ? "" : value
                 } else {
                     out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &diagnostics)
                 }
@@ -178,11 +179,38 @@ public struct Template: Sendable {
         if let fallback = call.fallback {
             return Template.escape(fallback)
         }
-        diagnostics.append(
-            Diagnostic(
-                .error, "environment variable '\(call.name)' is not set (set it, add it to .env, or give a default: env_var('\(call.name)', 'value'))",
-                at: location))
-        return ""
+        // Not an error of the whole project: the value carries a marker, and only the
+        // objects holding one fail (`ProjectValidator.unresolvedVariables`).
+        return Template.unsetMarker(call.name, at: location)
+    }
+
+    /// Stands for an unset variable in the rendered text: its name and where it is used.
+    static func unsetMarker(_ name: String, at location: SourceLocation) -> String {
+        "\(markerOpen)\(name)@\(location.line):\(location.column)\(markerClose)"
+    }
+
+    static let markerOpen = "\u{27E6}unset:"
+    static let markerClose = "\u{27E7}"
+
+    /// The unset variables `text` holds markers of: name, line and column.
+    static func unsetVariables(in text: String) -> [(name: String, line: Int, column: Int)] {
+        var out: [(String, Int, Int)] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: markerOpen) {
+            guard let close = rest[open.upperBound...].range(of: markerClose) else { break }
+            let body = rest[open.upperBound..<close.lowerBound]
+            if let at = body.lastIndex(of: "@") {
+                let place = body[body.index(after: at)...].split(separator: ":")
+                if place.count == 2, let line = Int(place[0]), let column = Int(place[1]) { out.append((String(body[..<at]), line, column)) }
+            }
+            rest = rest[close.upperBound...]
+        }
+        return out
+    }
+
+    /// The message for an unset variable.
+    static func unsetMessage(_ name: String) -> String {
+        "environment variable '\(name)' is not set (set it, add it to .env, or give a default: env_var('\(name)', 'value'))"
     }
 
     /// Escapes backslashes and double quotes, so a value is safe inside a double-quoted YAML string.

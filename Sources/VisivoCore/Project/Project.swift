@@ -36,6 +36,9 @@ public struct Project: Sendable {
     public var contentHash = ""
     /// Alerts and destinations are read but not run.
     public var ignoredSections: [String] = []
+    /// Objects whose values use an environment variable that is not set, with where: these
+    /// nodes fail (and what needs them is skipped); the rest of the project builds.
+    public var unresolved: [String: [Diagnostic]] = [:]
 
     public init(directory: String, files: [String] = [], defaults: Defaults = Defaults()) {
         self.directory = directory

@@ -83,6 +83,11 @@ public struct CompiledProject: Sendable {
             targets[c.query.trace] = c.target
         }
         session?.remember(queries: compiled)
+        for name in project.unresolved.keys.sorted() {
+            for d in project.unresolved[name]! {
+                warnings.append("\(d.location.map { "\($0): " } ?? "")\(d.message); '\(name)' and what needs it will fail")
+            }
+        }
         if !project.ignoredSections.isEmpty {
             warnings.append("\(project.ignoredSections.joined(separator: " and ")) are read but not run by this version")
         }
