@@ -272,6 +272,28 @@ func runCancelling(
         #expect(!text.contains("secret") && !text.contains("abc"))
     }
 
+    /// A host name that does not resolve is said at once, not retried with backoff
+    /// (`.invalid` never resolves: RFC 2606).
+    @Test func anUnresolvableHostIsNotRetried() throws {
+        let request = HTTPRequest("GET", URL(string: "http://visivo-test-host.invalid/path")!, timeout: 5)
+        let started = ContinuousClock.now
+        let error = #expect(throws: HTTPFailure.self) {
+            _ = try HTTPClient.shared.send(request, retry: RetryPolicy(maxAttempts: 6, baseDelay: 2, maxDelay: 8))
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(error == .unresolvedHost("visivo-test-host.invalid"))
+        #expect(error.map { "\($0)" } == "could not resolve the host name visivo-test-host.invalid (check the account or host name, and the network)")
+    }
+
+    /// A short password is taken out only where it stands alone, a long one everywhere.
+    @Test func secretsAreScrubbedWithoutMangling() {
+        #expect(SecretScrubber.scrub("could not reach acct.snowflakecomputing.com", secrets: ["p"]) == "could not reach acct.snowflakecomputing.com")
+        #expect(SecretScrubber.scrub("login failed for password=p, user u", secrets: ["p"]) == "login failed for password=**********, user u")
+        #expect(SecretScrubber.scrub("'p'", secrets: ["p"]) == "'**********'")
+        #expect(SecretScrubber.scrub("token xyzsecret99 in text", secrets: ["secret99"]) == "token xyz********** in text")
+        #expect(SecretScrubber.scrub("nothing", secrets: [""]) == "nothing")
+    }
+
     @Test func encodingHelpers() {
         #expect(HTTPClient.percentEncode("a b+c/é~") == "a%20b%2Bc%2F%C3%A9~")
         #expect(HTTPClient.query([("a", "1"), ("skip", nil), ("b", "x y")]) == "a=1&b=x%20y")

@@ -53,6 +53,8 @@ enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case cancelled
     case timedOut
     case transport(String)
+    /// A host name that does not resolve: retrying within the build will not change that.
+    case unresolvedHost(String)
     case invalidJSON(status: Int)
 
     var description: String {
@@ -60,6 +62,7 @@ enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .cancelled: return "the request was cancelled"
         case .timedOut: return "the request timed out"
         case .transport(let m): return m
+        case .unresolvedHost(let host): return "could not resolve the host name \(host) (check the account or host name, and the network)"
         case .invalidJSON(let status): return "the server answered HTTP \(status) with a body that is not JSON"
         }
     }
@@ -171,6 +174,7 @@ final class HTTPClient: Sendable {
                 try wait(policy.delay(after: attempt, retryAfter: response.header("retry-after")), cancellation)
             } catch {
                 if error == .cancelled || last { throw error }
+                if case .unresolvedHost = error { throw error }
                 try wait(policy.delay(after: attempt, retryAfter: nil), cancellation)
             }
         }
@@ -191,7 +195,7 @@ final class HTTPClient: Sendable {
         case .cancelled: return .cancelled
         case .timedOut: return .timedOut
         case .cannotConnectToHost: return .transport("could not connect to \(host)")
-        case .cannotFindHost, .dnsLookupFailed: return .transport("could not resolve the host name \(host)")
+        case .cannotFindHost, .dnsLookupFailed: return .unresolvedHost(host)
         case .networkConnectionLost: return .transport("the connection to \(host) was lost")
         case .notConnectedToInternet: return .transport("no network connection (talking to \(host))")
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,

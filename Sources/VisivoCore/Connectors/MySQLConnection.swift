@@ -267,7 +267,7 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
         if message.isEmpty { message = fallback }
         return ConnectorError(
             source: settings.sourceName,
-            message: PostgreSQLConnection.scrub(message, password: settings.password),
+            message: SecretScrubber.scrub(message, secrets: settings.password.map { [$0] } ?? []),
             code: code == 0 ? nil : String(code))
     }
 }

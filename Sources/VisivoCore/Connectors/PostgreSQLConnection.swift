@@ -295,7 +295,6 @@ public final class PostgreSQLConnection: Connection, @unchecked Sendable {
 
     /// The password must never reach an error message.
     static func scrub(_ text: String, password: String?) -> String {
-        guard let password, !password.isEmpty else { return text }
-        return text.replacingOccurrences(of: password, with: "**********")
+        SecretScrubber.scrub(text, secrets: password.map { [$0] } ?? [])
     }
 }

@@ -287,11 +287,7 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
 
     /// Passwords, passphrases and tokens never reach an error message.
     func scrub(_ text: String) -> String {
-        var s = text
-        for secret in settings.secrets + [sessionToken, masterToken] where !secret.isEmpty {
-            s = s.replacingOccurrences(of: secret, with: "**********")
-        }
-        return s
+        SecretScrubber.scrub(text, secrets: settings.secrets + [sessionToken, masterToken])
     }
 
     static func newID() -> String { UUID().uuidString.lowercased() }
