@@ -144,6 +144,7 @@ final class Interrupt {
             // A second Ctrl-C does not wait for what the first is cancelling.
             guard count.next() == 1 else {
                 FileHandle.standardError.write(Data("interrupted again: exiting now\n".utf8))
+                ScriptRunner.killAll()
                 _exit(130)
             }
             FileHandle.standardError.write(Data("\ninterrupted: cancelling running queries...\n".utf8))
@@ -169,6 +170,7 @@ final class Interrupt {
     private static func exitIfStillRunning() {
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(900)) {
             FileHandle.standardError.write(Data("cancelling takes too long: exiting now\n".utf8))
+            ScriptRunner.killAll()
             _exit(130)
         }
     }

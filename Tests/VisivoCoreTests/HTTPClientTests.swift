@@ -292,6 +292,7 @@ func runCancelling(
         #expect(SecretScrubber.scrub("'p'", secrets: ["p"]) == "'**********'")
         #expect(SecretScrubber.scrub("token xyzsecret99 in text", secrets: ["secret99"]) == "token xyz********** in text")
         #expect(SecretScrubber.scrub("nothing", secrets: [""]) == "nothing")
+        #expect(SecretScrubber.scrub("password=abc. retry", secrets: ["abc"]) == "password=**********. retry")
     }
 
     @Test func encodingHelpers() {

@@ -221,6 +221,11 @@ import Testing
         var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
         for i in 1..<9 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]") }
         lines.append("models: *a8")
+        // Aliases nest what they stand for: a chain of deep anchors is as deep as written out.
+        var chain = ["a0: &a0 " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200)]
+        for i in 1..<4 { chain.append("a\(i): &a\(i) " + String(repeating: "[", count: 100) + "*a\(i - 1)" + String(repeating: "]", count: 100)) }
+        let nested = try diagnostics(["project.visivo.yml": chain.joined(separator: "\n") + "\n"])
+        #expect(nested == ["project.visivo.yml:2:109: error: lists and mappings nest more than 256 levels deep here (with aliases expanded)"])
         let laughs = try diagnostics(["project.visivo.yml": lines.joined(separator: "\n") + "\n"])
         #expect(laughs.count == 1)
         #expect(laughs.first?.contains("with its aliases expanded, this file holds more than 1000000 values") == true)

@@ -88,4 +88,18 @@ import Testing
             #expect(summary.failed == 1)
         }
     }
+
+    /// Where an unset variable leaves a value that must be a number, or the project's own
+    /// name, there is no node to fail alone: a load error that shows the template.
+    @Test func anUnsetVariableWhereNoNodeCanFailAloneIsALoadError() throws {
+        let d = try diagnostics([
+            "project.visivo.yml":
+                "name: \"{{ env_var('VISIVO_TEST_PNAME') }}\"\nsources:\n  - {name: s, type: postgresql, host: h, database: d, port: {{ env_var('VISIVO_TEST_PORT') }}}\n"
+        ])
+        #expect(
+            d == [
+                "project.visivo.yml:1:8: error: environment variable 'VISIVO_TEST_PNAME' is not set (set it, add it to .env, or give a default: env_var('VISIVO_TEST_PNAME', 'value'))",
+                "project.visivo.yml:3:61: error: 'port' of source 's' must be an integer, not '{{ env_var('VISIVO_TEST_PORT') }}' (environment variable 'VISIVO_TEST_PORT' is not set: set it, add it to .env, or give a default)",
+            ])
+    }
 }

@@ -58,9 +58,10 @@ public final class BuildEngine: Sendable {
     /// Ctrl-C: stop handing out work, cancel running queries and scripts.
     public func cancel() {
         cancelFlag.store(true, ordering: .relaxed)
-        current.withLock { $0 }?.stop()
         pool.cancelAll()
         scripts.cancelAll()
+        // Last: it waits for the node the first pass is settling, if any.
+        current.withLock { $0 }?.stop()
     }
 
     /// Runs the build; returns when every node has finished, failed or been skipped.
@@ -88,7 +89,9 @@ public final class BuildEngine: Sendable {
         current.withLock { $0 = run }
         defer { current.withLock { $0 = nil } }
         if cancelFlag.load(ordering: .relaxed) { run.stop() }
-        run.settleInPlace(order: graph.nodes.indices.filter(nodes.contains)) { self.work.processIfInPlace($0) }
+        run.settleInPlace(order: graph.nodes.indices.filter(nodes.contains), cancelled: { self.cancelFlag.load(ordering: .relaxed) }) {
+            self.work.processIfInPlace($0)
+        }
         let workers = max(1, min(options.threads, total))
         let group = DispatchGroup()
         for n in 0..<workers {
@@ -169,10 +172,11 @@ final class BuildRun: @unchecked Sendable {
 
     /// The first pass, on the calling thread: every node whose result is already in place
     /// (and every node with nothing to run) finishes here, so a no-op build starts no worker.
-    func settleInPlace(order: [Int], _ attempt: (Int) -> Result<NodeResult, NodeFailure>?) {
+    func settleInPlace(order: [Int], cancelled: () -> Bool, _ attempt: (Int) -> Result<NodeResult, NodeFailure>?) {
         condition.lock()
         defer { condition.unlock() }
         for i in order {
+            if cancelled() { break }
             guard scheduler.start(i) else { continue }
             let t0 = ContinuousClock.now
             switch attempt(i) {

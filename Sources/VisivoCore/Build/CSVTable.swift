@@ -205,7 +205,14 @@ public struct CSVTable: Sendable, Equatable {
         case .integer: try insert.bind(i, integerValue(trimmed(cell)))
         case .real: try insert.bind(i, realValue(trimmed(cell)))
         case .boolean: try insert.bind(i, Int64(cell.first.map { $0 | 0x20 == UInt8(ascii: "t") } == true ? 1 : 0))
-        case .text: try insert.bind(i, text: cell)
+        case .text:
+            // ASCII goes as it is; anything else through String, which repairs invalid
+            // UTF-8 (U+FFFD), as the header and `rows` do.
+            if cell.allSatisfy({ $0 < 0x80 }) {
+                try insert.bind(i, text: cell)
+            } else {
+                try insert.bind(i, text: Array(String(decoding: cell, as: UTF8.self).utf8))
+            }
         }
     }
 

@@ -43,6 +43,11 @@ public final class ScriptRunner: Sendable {
         }
         let errFD = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let nullFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard errFD >= 0, nullFD >= 0 else {
+            let reason = String(cString: strerror(errno))
+            for fd in [errFD, nullFD, pipe[0], pipe[1]] where fd >= 0 { close(fd) }
+            throw Failure(message: "cannot run '\(program)': \(reason)", stderrTail: "")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -72,7 +77,8 @@ public final class ScriptRunner: Sendable {
             throw Failure(message: "cannot run '\(program)': \(String(cString: strerror(rc)))", stderrTail: "")
         }
         running.withLock { $0[pid] = true }
-        if cancelled.load(ordering: .relaxed) { kill(-pid, SIGTERM) }
+        Self.everyRunning.withLock { _ = $0.insert(pid) }
+        if cancelled.load(ordering: .relaxed) { terminate([pid], grace: .milliseconds(300)) }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
@@ -89,6 +95,7 @@ public final class ScriptRunner: Sendable {
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
         running.withLock { _ = $0.removeValue(forKey: pid) }
+        Self.everyRunning.withLock { _ = $0.remove(pid) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let signaled = (status & 0x7F) != 0 && (status & 0x7F) != 0x7F
@@ -105,11 +112,22 @@ public final class ScriptRunner: Sendable {
     /// A script that ignores SIGTERM gets SIGKILL after `grace`.
     public func cancelAll(grace: Duration = .milliseconds(300)) {
         cancelled.store(true, ordering: .relaxed)
-        let pids = running.withLock { r in
-            for pid in r.keys { kill(-pid, SIGTERM) }
-            return Array(r.keys)
-        }
+        terminate(running.withLock { Array($0.keys) }, grace: grace)
+    }
+
+    /// Every script running in this process, whichever runner started it.
+    private static let everyRunning = Mutex<Set<Int32>>([])
+
+    /// SIGKILL to every script still running and what it started: for a process about to
+    /// exit without waiting (a second Ctrl-C), so that no script outlives it.
+    public static func killAll() {
+        everyRunning.withLock { for pid in $0 { kill(-pid, SIGKILL) } }
+    }
+
+    /// SIGTERM to each script's process group now, SIGKILL after `grace` to those left.
+    private func terminate(_ pids: [Int32], grace: Duration) {
         guard !pids.isEmpty else { return }
+        running.withLock { r in for pid in pids where r[pid] != nil { kill(-pid, SIGTERM) } }
         let nanoseconds = grace.components.seconds * 1_000_000_000 + grace.components.attoseconds / 1_000_000_000
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
             self.running.withLock { r in for pid in pids where r[pid] != nil { kill(-pid, SIGKILL) } }

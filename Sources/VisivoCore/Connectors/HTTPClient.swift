@@ -174,7 +174,13 @@ final class HTTPClient: Sendable {
                 try wait(policy.delay(after: attempt, retryAfter: response.header("retry-after")), cancellation)
             } catch {
                 if error == .cancelled || last { throw error }
-                if case .unresolvedHost = error { throw error }
+                // A name that does not resolve is worth one quick second try (a resolver's
+                // hiccup), not a backoff: it fails the node in well under a second.
+                if case .unresolvedHost = error {
+                    if attempt >= 2 { throw error }
+                    try wait(0.25, cancellation)
+                    continue
+                }
                 try wait(policy.delay(after: attempt, retryAfter: nil), cancellation)
             }
         }

@@ -1,9 +1,8 @@
 /// Takes secrets (passwords, passphrases, tokens) out of a message before it is shown.
 ///
 /// A secret of 8 characters or more is replaced wherever it appears. A shorter one is
-/// replaced only where it stands as a value of its own, between delimiters (start or end,
-/// spaces, quotes, `=`, `:`, `@`, `/`, `,`, `;`, `&`, brackets): where a server echoes a
-/// credential or a connection string. A one-letter password must not turn
+/// replaced only where it stands as a value of its own, with no letter or digit right
+/// before or after it: where a server echoes a credential or a connection string. A one-letter password must not turn
 /// `snowflakecomputing.com` into `snowflakecom**********uting.com`.
 public enum SecretScrubber {
     static let mask = "**********"
@@ -18,7 +17,7 @@ public enum SecretScrubber {
     }
 
     static func isDelimiter(_ c: Character) -> Bool {
-        c.isWhitespace || "\"'`=:@/,;&()[]{}<>".contains(c)
+        !c.isLetter && !c.isNumber
     }
 
     static func replaceStandalone(_ secret: String, in text: String) -> String {

@@ -21,8 +21,13 @@ enum ContentKey {
         let wrote = fresh.withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) } == nil && fsync(fd) == 0
         close(fd)
         defer { unlink(tmp) }
-        // link() does not replace: when another process made a key first, both use its key.
-        guard wrote, link(tmp, path) == 0 || errno == EEXIST else { return fresh }
+        guard wrote else { return fresh }
+        // link() does not replace: when another process made a key first, both use its
+        // key. Where the file system has no hard links, rename() does.
+        if link(tmp, path) != 0 && errno != EEXIST {
+            _ = rename(tmp, path)
+            return fresh
+        }
         if let key = read(path) { return key }
         // A damaged key file (cut short): replace it.
         guard rename(tmp, path) == 0 else { return fresh }

@@ -44,12 +44,19 @@ public enum ProjectFiles {
         }
         let size = Int(st.st_size)
         guard size <= maxBytes else { return .failure(.tooLarge(size)) }
-        // One byte more than the size says: a file that grew meanwhile is still bounded.
-        switch FileDescriptorIO.read(fd, count: size + 1) {
-        case .success(let data):
-            guard data.count <= maxBytes else { return .failure(.tooLarge(data.count)) }
-            return .success(data)
-        case .failure(let e): return .failure(.unreadable(e.text))
+        // Read to the end: a file that grew meanwhile (an editor saving) is read whole,
+        // and still bounded.
+        var data = Data()
+        var chunk = size + 1
+        while true {
+            switch FileDescriptorIO.read(fd, count: chunk) {
+            case .success(let part):
+                data.append(part)
+                guard data.count <= maxBytes else { return .failure(.tooLarge(data.count)) }
+                if part.count < chunk { return .success(data) }
+                chunk = 1 << 16
+            case .failure(let e): return .failure(.unreadable(e.text))
+            }
         }
     }
 

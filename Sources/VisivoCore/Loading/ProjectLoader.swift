@@ -54,8 +54,14 @@ public struct ProjectLoader: Sendable {
             }
         }
         diagnostics += ProjectValidator.validate(&project)
-        if reader.usesUnsetVariables { project.unresolved = ProjectValidator.unresolvedVariables(project) }
-        let errors = diagnostics.filter { $0.severity == .error }
+        if reader.usesUnsetVariables {
+            project.unresolved = ProjectValidator.unresolvedVariables(project)
+            // The project's own name belongs to no node that could fail alone.
+            for u in Template.unsetVariables(in: project.name ?? "") {
+                diagnostics.append(Diagnostic(.error, Template.unsetMessage(u.name), at: SourceLocation(file: projectFile, line: u.line, column: u.column)))
+            }
+        }
+        let errors = diagnostics.filter { $0.severity == .error }.map(Template.explainingUnsetVariables)
         if !errors.isEmpty {
             throw DiagnosticsError(Self.sorted(errors))
         }

@@ -208,6 +208,23 @@ public struct Template: Sendable {
         return out
     }
 
+    /// A diagnostic about a value that holds a marker (a number or a ref that an unset
+    /// variable left unreadable): the marker shown as it was written, and why.
+    static func explainingUnsetVariables(_ d: Diagnostic) -> Diagnostic {
+        guard d.message.contains(markerOpen) else { return d }
+        var message = d.message
+        var names: [String] = []
+        for u in unsetVariables(in: d.message) {
+            message = message.replacingOccurrences(
+                of: unsetMarker(u.name, at: SourceLocation(file: "", line: u.line, column: u.column)), with: "{{ env_var('\(u.name)') }}")
+            if !names.contains(u.name) { names.append(u.name) }
+        }
+        let vars = names.map { "'\($0)'" }.joined(separator: ", ")
+        message +=
+            " (environment variable\(names.count == 1 ? "" : "s") \(vars) \(names.count == 1 ? "is" : "are") not set: set \(names.count == 1 ? "it" : "them"), add \(names.count == 1 ? "it" : "them") to .env, or give a default)"
+        return Diagnostic(d.severity, message, at: d.location)
+    }
+
     /// The message for an unset variable.
     static func unsetMessage(_ name: String) -> String {
         "environment variable '\(name)' is not set (set it, add it to .env, or give a default: env_var('\(name)', 'value'))"

@@ -26,10 +26,13 @@ public enum YAMLParser {
 
     private struct Builder {
         let file: String
-        var anchors: [String: (node: YAMLNode, values: Int)] = [:]
-        /// Values made so far (an alias adds every value it stands for), and the nesting.
+        /// Each anchor's node, how many values it holds and how deep it nests.
+        var anchors: [String: (node: YAMLNode, values: Int, height: Int)] = [:]
+        /// Values made so far (an alias adds every value it stands for), the nesting here,
+        /// and the deepest nesting reached in the node being built (aliases included).
         var values = 0
         var depth = 0
+        var deepest = 0
 
         init(file: String) { self.file = file }
 
@@ -89,6 +92,13 @@ public enum YAMLParser {
                     throw DiagnosticsError([Diagnostic(.error, "unknown YAML alias '*\(name)'", at: loc)])
                 }
                 try count(anchored.values, at: loc, alias: true)
+                // An alias nests what it stands for here: it counts against the depth too.
+                guard depth + anchored.height <= YAMLParser.maxDepth else {
+                    throw DiagnosticsError([
+                        Diagnostic(.error, "lists and mappings nest more than \(YAMLParser.maxDepth) levels deep here (with aliases expanded)", at: loc)
+                    ])
+                }
+                deepest = max(deepest, depth + anchored.height)
                 var target = anchored.node
                 target.location = loc
                 return target
@@ -98,7 +108,7 @@ public enum YAMLParser {
                 let text = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
                 let quoted = s.style != YAML_PLAIN_SCALAR_STYLE
                 let n = YAMLNode(.scalar(text, quoted: quoted), at: loc)
-                if let anchor = s.anchor { anchors[String(cString: anchor)] = (n, 1) }
+                if let anchor = s.anchor { anchors[String(cString: anchor)] = (n, 1, 0) }
                 return n
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 guard depth < YAMLParser.maxDepth else {
@@ -106,13 +116,18 @@ public enum YAMLParser {
                 }
                 try count(1, at: loc, alias: false)
                 let before = values
+                let outerDeepest = deepest
                 depth += 1
-                defer { depth -= 1 }
+                deepest = depth
+                defer {
+                    depth -= 1
+                    deepest = max(outerDeepest, deepest)
+                }
                 let anchor = (event.type == YAML_SEQUENCE_START_EVENT ? event.data.sequence_start.anchor : event.data.mapping_start.anchor).map {
                     String(cString: $0)
                 }
                 let n = try event.type == YAML_SEQUENCE_START_EVENT ? sequence(at: loc, &parser) : mapping(at: loc, &parser)
-                if let anchor { anchors[anchor] = (n, values - before + 1) }
+                if let anchor { anchors[anchor] = (n, values - before + 1, deepest - depth + 1) }
                 return n
             default:
                 throw DiagnosticsError([Diagnostic(.error, "unexpected YAML event", at: loc)])
