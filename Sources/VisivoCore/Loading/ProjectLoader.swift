@@ -226,7 +226,7 @@ struct FileReader {
             memoized = problems.isEmpty && memo != nil
             if memoized { memo?.remember(absolute, bytes: data, rendered: rendered, root: root) } else { memo?.forget(absolute) }
         }
-        if rendered.contains(Template.markerOpen) { usesUnsetVariables = true }
+        if !usesUnsetVariables && Template.hasMarker(rendered) { usesUnsetVariables = true }
         documents.append(Document(file: name, absolute: absolute, root: root, memoized: memoized))
         Self.addToContentHash(&contentHasher, file: name, rendered: rendered)
         guard let includes = root["includes"] else { return }

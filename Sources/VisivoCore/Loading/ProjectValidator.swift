@@ -147,7 +147,7 @@ enum ProjectValidator {
             var found: [Diagnostic] = []
             func walk(_ v: Any) {
                 if let s = v as? String {
-                    guard s.contains(Template.markerOpen) else { return }
+                    guard Template.hasMarker(s) else { return }
                     for u in Template.unsetVariables(in: s) {
                         let d = Diagnostic(.error, Template.unsetMessage(u.name), at: SourceLocation(file: location.file, line: u.line, column: u.column))
                         if !found.contains(d) { found.append(d) }

@@ -41,7 +41,7 @@ public struct Template: Sendable {
                     // comments too, and a commented-out source must not need its secrets).
                     var ignored: [Diagnostic] = []
                     let value = evaluate(expr.trimmingSpaces, at: here, diagnostics: &ignored)
-                    out += value.contains(Template.markerOpen) ? "" : value
+                    out += Template.hasMarker(value) ? "" : value
                 } else {
                     out += evaluate(expr.trimmingSpaces, at: here, diagnostics: &diagnostics)
                 }
@@ -192,6 +192,21 @@ public struct Template: Sendable {
     static let markerOpen = "\u{27E6}unset:"
     static let markerClose = "\u{27E7}"
 
+    /// True when `s` holds a marker: a byte search (Foundation's `contains` on a large
+    /// rendered file costs more than the rest of its loading).
+    static func hasMarker(_ s: String) -> Bool {
+        // U+27E6 in UTF-8: E2 9F A6.
+        func search(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+            var i = 0
+            while i + 2 < buf.count {
+                if buf[i] == 0xE2 && buf[i + 1] == 0x9F && buf[i + 2] == 0xA6 { return true }
+                i += 1
+            }
+            return false
+        }
+        return s.utf8.withContiguousStorageIfAvailable(search) ?? Array(s.utf8).withUnsafeBufferPointer(search)
+    }
+
     /// The unset variables `text` holds markers of: name, line and column.
     static func unsetVariables(in text: String) -> [(name: String, line: Int, column: Int)] {
         var out: [(String, Int, Int)] = []
@@ -211,7 +226,7 @@ public struct Template: Sendable {
     /// A diagnostic about a value that holds a marker (a number or a ref that an unset
     /// variable left unreadable): the marker shown as it was written, and why.
     static func explainingUnsetVariables(_ d: Diagnostic) -> Diagnostic {
-        guard d.message.contains(markerOpen) else { return d }
+        guard hasMarker(d.message) else { return d }
         var message = d.message
         var names: [String] = []
         for u in unsetVariables(in: d.message) {
