@@ -1,0 +1,10 @@
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE sales(day text, region text, product text, amount real, units integer, open real, high real, low real, close real);
+INSERT INTO sales VALUES('2024-01-01','north','apple',10.499999999999999999,3,10.0,12.0,9.0,11.0);
+INSERT INTO sales VALUES('2024-01-02','north','pear',7.25,2,11.0,13.0,10.0,12.0);
+INSERT INTO sales VALUES('2024-01-03','south','apple',12.0,4,12.0,12.5,11.0,11.499999999999999999);
+INSERT INTO sales VALUES('2024-01-04','south','plum',3.5,1,11.499999999999999999,14.0,11.0,13.75);
+INSERT INTO sales VALUES('2024-01-05','east','pear',8.0,5,13.75,15.0,13.0,14.0);
+INSERT INTO sales VALUES('2024-01-06','east','apple',9.75,2,14.0,14.5,12.0,12.25);
+COMMIT;
