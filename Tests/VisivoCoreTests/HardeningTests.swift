@@ -45,35 +45,6 @@ import Testing
         #expect(s.isDone)
     }
 
-    /// A cancel wakes workers that wait for work, so the build returns at once even while
-    /// nothing runs that could wake them.
-    @Test func cancelEndsABuildPromptly() throws {
-        try withTemporaryDirectory { dir in
-            try write(
-                [
-                    "project.visivo.yml": """
-                    models:
-                      - name: slow
-                        args: [sh, -c, "trap '' TERM; sleep 30; echo a; echo 1"]
-                    traces:
-                      - {name: t, model: ref(slow), props: {x: query(a)}}
-
-                    """
-                ], in: dir)
-            let engine = BuildEngine(CompiledProject(try load(dir)), options: BuildOptions(projectDirectory: dir))
-            let canceller = Thread {
-                Thread.sleep(forTimeInterval: 0.5)
-                engine.cancel()
-            }
-            canceller.start()
-            let start = ContinuousClock.now
-            let summary = try engine.run(reporter: RecordingReporter())
-            // The script ignores SIGTERM: it gets SIGKILL after a short grace.
-            #expect(ContinuousClock.now - start < .seconds(2))
-            #expect(summary.cancelled)
-        }
-    }
-
     /// Scripts started at the same moment hold none of each other's pipes: the fast one
     /// is done long before the slow one.
     @Test func aFastScriptDoesNotWaitForASlowOne() throws {
