@@ -11,8 +11,8 @@ struct CleanCommand: ParsableCommand {
             "Only the files builds write are deleted (project.json, each trace's data.json and query.sql, models' .sqlite files), never through a symbolic link; anything else in the output folder is kept and named. A folder that is the project's or holds it is refused."
     )
 
-    @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The project folder.", valueName: "dir"))
-    var workingDir: String = "."
+    @OptionGroup var place: WorkingDirectoryOption
+    var workingDir: String { place.workingDir }
 
     @Option(name: [.short, .customLong("output-dir")], help: ArgumentHelp("The output folder (default: target).", valueName: "dir"))
     var outputDir: String?
@@ -44,7 +44,7 @@ struct CleanCommand: ParsableCommand {
             let shown = outputs.kept.prefix(5).joined(separator: ", ") + (outputs.kept.count > 5 ? ", ..." : "")
             Terminal.error("kept in \(target) what builds do not write: \(shown)")
         }
-        for path in [options.stateDirectory + "/state", options.stateDirectory + "/filestat", NoOpSnapshot.path(stateDirectory: options.stateDirectory)]
+        for path in [options.statePath, options.statCachePath, options.snapshotPath]
         where FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)
             removed.append(path)
@@ -78,8 +78,8 @@ struct CacheCommand: ParsableCommand {
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "info", abstract: "Print the cache's folder, object count and size.")
-        @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The project folder.", valueName: "dir"))
-        var workingDir: String = "."
+        @OptionGroup var place: WorkingDirectoryOption
+        var workingDir: String { place.workingDir }
         @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR).", valueName: "dir"))
         var cacheDir: String?
 
@@ -104,7 +104,7 @@ struct CacheCommand: ParsableCommand {
         func run() throws {
             let dir = project.projectDirectory
             let root = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
-            let state = BuildState.load(from: BuildOptions(projectDirectory: dir).stateDirectory + "/state")
+            let state = BuildState.load(from: BuildOptions(projectDirectory: dir).statePath)
             let live = Set(state.nodes.values.compactMap { Fingerprint(hex: $0.fingerprint) })
             let (removed, freed) = try FileCache(root: root).prune(keeping: live)
             Terminal.error("pruned \(removed) objects (\(freed) bytes); kept \(live.count)")
@@ -114,6 +114,5 @@ struct CacheCommand: ParsableCommand {
 
 /// The cache folder: `--cache-dir`, else `VISIVO_CACHE_DIR`, else `.visivo/cache` in the project.
 func resolveCacheDirectory(workingDir: String, cacheDir: String?) -> String {
-    if let c = cacheDir ?? ProcessInfo.processInfo.environment["VISIVO_CACHE_DIR"] { return URL(fileURLWithPath: c).standardizedFileURL.path }
-    return BuildOptions(projectDirectory: URL(fileURLWithPath: workingDir).standardizedFileURL.path).cacheDirectory
+    BuildOptions.cacheDirectory(projectDirectory: workingDir, option: cacheDir)
 }

@@ -23,7 +23,7 @@ struct CompileCommand: ParsableCommand {
         let chosen = try selection.resolve(compiled.graph)
         let out = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? project.projectDirectory + "/target"
         // The stat cache the build keeps says which query.sql files already hold their text.
-        let statPath = BuildOptions(projectDirectory: project.projectDirectory).stateDirectory + "/filestat"
+        let statPath = BuildOptions(projectDirectory: project.projectDirectory).statCachePath
         var stat = FileStatCache.load(from: statPath)
         let projectJSON = out + "/project.json", projectLabel = "project:" + compiled.project.contentHash
         if !stat.isUnchanged(projectJSON, hash: projectLabel) {

@@ -36,10 +36,16 @@ extension Visivo {
     }
 }
 
-/// Options every command that reads a project shares.
-struct ProjectOptions: ParsableArguments {
+/// `-w`: where the project is (every command that touches a project has it).
+struct WorkingDirectoryOption: ParsableArguments {
     @Option(name: [.short, .customLong("working-dir")], help: ArgumentHelp("The folder holding project.visivo.yml.", valueName: "dir"))
     var workingDir: String = "."
+}
+
+/// Options every command that reads a project shares.
+struct ProjectOptions: ParsableArguments {
+    @OptionGroup var place: WorkingDirectoryOption
+    var workingDir: String { place.workingDir }
 
     @Option(
         name: [.short, .customLong("env-file")],

@@ -22,6 +22,21 @@ public struct BuildOptions: Sendable {
         stateDirectory = projectDirectory + "/.visivo"
         cacheDirectory = stateDirectory + "/cache"
     }
+
+    /// The build state (what each node was last built from), the stat cache and the
+    /// no-op snapshot: the files `clean` deletes from the state folder.
+    public var statePath: String { stateDirectory + "/state" }
+    public var statCachePath: String { stateDirectory + "/filestat" }
+    public var snapshotPath: String { NoOpSnapshot.path(stateDirectory: stateDirectory) }
+
+    /// The cache folder: `option`, else `VISIVO_CACHE_DIR`, else `.visivo/cache` in the
+    /// project folder. A relative path is taken from the current folder.
+    public static func cacheDirectory(projectDirectory: String, option: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
+        if let c = option ?? environment["VISIVO_CACHE_DIR"] { return URL(fileURLWithPath: c).standardizedFileURL.path }
+        return BuildOptions(projectDirectory: URL(fileURLWithPath: projectDirectory).standardizedFileURL.path).cacheDirectory
+    }
 }
 
 /// What happened to one node.

@@ -66,7 +66,7 @@ final class NodeWork: Sendable {
 
     var graph: ProjectGraph { compiled.graph }
     var project: Project { compiled.project }
-    var statePath: String { options.stateDirectory + "/state" }
+    var statePath: String { options.statePath }
     /// Where outputs are written before being renamed into place; emptied at the start
     /// of every build, so a killed build leaves no half-written file behind for long.
     var scratchDirectory: String { options.outputDirectory + "/.tmp" }
@@ -88,7 +88,7 @@ final class NodeWork: Sendable {
             if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG { unlink(path) }
         }
     }
-    var statCachePath: String { options.stateDirectory + "/filestat" }
+    var statCachePath: String { options.statCachePath }
 
     func loadState() {
         let (previous, stat) =
