@@ -80,15 +80,8 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
     public static func writeTable(_ rows: [[JSONValue]], columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil)
         throws
     {
-        try writeTable(columns: columns, table: table, to: path, label: label, scratch: scratch) { insert in for r in rows { try insert(r) } }
-    }
-
-    /// The same, with the rows handed over one at a time: `rows` calls its argument once per row.
-    public static func writeTable(
-        columns: [(String, String)], table: String, to path: String, label: String, scratch: String? = nil, rows: (([JSONValue]) throws -> Void) throws -> Void
-    ) throws {
         try writeTable(columns: columns, table: table, to: path, label: label, scratch: scratch) { (insert: SQLiteStatement) in
-            try rows { r in
+            for r in rows {
                 try insert.bind(r)
                 _ = try insert.step()
             }
