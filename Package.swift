@@ -3,10 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "visivo",
-    platforms: [.macOS(.v15)],
+    // Linux only: the build uses inotify, glibc's posix_spawn file actions and pipe2, and
+    // Foundation as swift-corelibs-foundation ships it. (No Apple platform is claimed.)
     products: [
-        .executable(name: "visivo", targets: ["visivo"]),
-        .library(name: "VisivoCore", targets: ["VisivoCore"]),
+        .executable(name: "visivo", targets: ["visivo"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,15 +43,38 @@ let package = Package(
         .target(name: "CDuckDB", linkerSettings: [.linkedLibrary("dl")]),
         // posix_spawn's chdir file action, which Swift's Glibc module does not expose.
         .systemLibrary(name: "CSpawn"),
-        // The whole engine: loading, graph, query compiler, connectors, build.
+        // The layers, lowest first; a module imports only modules above it in this list
+        // (docs/architecture.md).
+        // Values every layer shares: JSON, fingerprints, durable file writes, dates.
         .target(
-            name: "VisivoCore",
+            name: "VisivoSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // What a project is: its objects, diagnostics with file:line:column, the trace syntax.
+        .target(name: "VisivoProject", dependencies: ["VisivoSupport"]),
+        // YAML files to a checked Project: includes, templates, env vars, every diagnostic.
+        .target(
+            name: "VisivoLoading",
+            dependencies: ["VisivoProject", "CYAML", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The DAG of a project and the selector language over it.
+        .target(name: "VisivoGraph", dependencies: ["VisivoProject"]),
+        // Traces to SQL in each source's dialect; a project with its graph and queries.
+        .target(name: "VisivoQuery", dependencies: ["VisivoGraph"]),
+        // One folder per database or service, the connection pool, secret scrubbing.
+        .target(
+            name: "VisivoConnectors",
             dependencies: [
-                "CYAML", "CSQLite", "CLibPQ", "CZlib", "CSpawn", "CMariaDB", "CDuckDB",
+                "VisivoQuery", "CSQLite", "CLibPQ", "CMariaDB", "CDuckDB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // RSA (RS256) for Snowflake key-pair and BigQuery service-account JWTs.
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
+        ),
+        // The build: planning, the scheduler, the cache, state files, CSV scripts, outputs.
+        .target(
+            name: "VisivoBuild",
+            dependencies: ["VisivoLoading", "VisivoConnectors", "CZlib", "CSpawn", "CSQLite"]
         ),
         // The viewer's ES modules become one classic script (browsers refuse module scripts
         // on file:// pages), embedded with the stylesheet in VisivoSite: the binary needs no
@@ -62,7 +85,7 @@ let package = Package(
         // lookup, and `dist` (one self-contained folder).
         .target(
             name: "VisivoSite",
-            dependencies: ["VisivoCore"],
+            dependencies: ["VisivoBuild"],
             exclude: ["Viewer"],
             plugins: ["EmbedViewer"]
         ),
@@ -81,18 +104,27 @@ let package = Package(
         .executableTarget(
             name: "visivo",
             dependencies: [
-                "VisivoCore", "VisivoSite", "VisivoServe",
+                "VisivoBuild", "VisivoSite", "VisivoServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "VisivoCoreTests",
-            dependencies: ["VisivoCore"]
+        // Helpers the test targets share: temporary folders, loading and building a
+        // project, the throwaway database servers `make test` starts.
+        .target(
+            name: "VisivoTestSupport",
+            dependencies: ["VisivoBuild"],
+            path: "Tests/VisivoTestSupport"
         ),
-        .testTarget(
-            name: "VisivoSiteTests",
-            dependencies: ["VisivoSite", "VisivoServe", "VisivoCore"]
-        ),
+        // Tests mirror the modules.
+        .testTarget(name: "VisivoLoadingTests", dependencies: ["VisivoLoading", "VisivoTestSupport"]),
+        .testTarget(name: "VisivoGraphTests", dependencies: ["VisivoGraph", "VisivoTestSupport"]),
+        .testTarget(name: "VisivoQueryTests", dependencies: ["VisivoQuery", "VisivoTestSupport"]),
+        // Each connector alone, then in whole builds (hence VisivoBuild).
+        .testTarget(name: "VisivoConnectorsTests", dependencies: ["VisivoConnectors", "VisivoBuild", "VisivoTestSupport"]),
+        .testTarget(name: "VisivoBuildTests", dependencies: ["VisivoBuild", "VisivoTestSupport"]),
+        .testTarget(name: "VisivoSiteTests", dependencies: ["VisivoSite", "VisivoServe", "VisivoTestSupport"]),
+        // The `visivo` binary run as a user runs it (VISIVO_BINARY).
+        .testTarget(name: "VisivoCLITests", dependencies: ["VisivoBuild", "VisivoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

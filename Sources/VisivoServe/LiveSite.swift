@@ -1,7 +1,10 @@
 import Foundation
 import Synchronization
-import VisivoCore
+import VisivoBuild
+import VisivoConnectors
+import VisivoProject
 import VisivoSite
+import VisivoSupport
 
 /// The site `serve` shows, kept current: every change the watcher reports rebuilds the
 /// project (incrementally: only what the change made stale runs), replaces the site, and

@@ -1,5 +1,7 @@
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoLoading
+import VisivoProject
 
 /// The files a project reads, which `serve` watches: its project files and includes, the
 /// `.env` file, each file source's database (and its `-wal`), and each CSV script's

@@ -1,5 +1,7 @@
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoProject
+import VisivoSupport
 
 /// Writes a site as one self-contained folder. The folder is written beside the target
 /// under a temporary name and swapped in whole, so a failed dist leaves the previous one

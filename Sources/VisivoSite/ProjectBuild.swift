@@ -1,5 +1,9 @@
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoConnectors
+import VisivoLoading
+import VisivoProject
+import VisivoQuery
 
 /// One build for a site: load the project, bring its data up to date (the ordinary
 /// incremental build), and say what each trace ended as. `dist` runs it once, `serve`

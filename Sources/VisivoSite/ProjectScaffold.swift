@@ -1,5 +1,8 @@
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoConnectors
+import VisivoLoading
+import VisivoSupport
 
 /// `visivo init`: a new project that builds and serves at once, on a SQLite file it makes
 /// itself. Existing files are never overwritten: each is kept and reported.

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import VisivoCore
+import VisivoProject
 
 /// Every file of a site by its relative path: pages, their documents (project.js and each
 /// dashboard's dashboard.js), the viewer's assets,

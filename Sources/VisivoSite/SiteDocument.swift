@@ -1,5 +1,6 @@
 import Foundation
-import VisivoCore
+import VisivoProject
+import VisivoSupport
 
 /// The documents the viewer draws from: what it needs of a project, and nothing else. The
 /// project page's `project.js` holds the dashboards; each dashboard's `dashboard.js` holds

@@ -1,5 +1,6 @@
 import Synchronization
-import VisivoCore
+import VisivoProject
+import VisivoSupport
 
 /// What `serve` keeps of the last site it made, so that the next one costs about what
 /// changed: the addresses (while the dashboards' and traces' names are the same) and each

@@ -1,5 +1,5 @@
 import Foundation
-import VisivoCore
+import VisivoSupport
 
 /// The HTML of a page: the same small shell for the project page and every dashboard;
 /// the viewer draws the rest from the page's document (project.js, or the dashboard's dashboard.js).

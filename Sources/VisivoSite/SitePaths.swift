@@ -1,5 +1,6 @@
 import Foundation
-import VisivoCore
+import VisivoProject
+import VisivoSupport
 
 /// The addresses of a site, the same in `serve` and in a dist: every dashboard in a folder
 /// of its own (`<slug>/index.html`), each trace's data in `data/<slug>-<hash>.js`.

@@ -1,5 +1,6 @@
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoProject
 
 /// What the viewer says of a trace: its data is there, or why not.
 public enum TraceOutcome: Sendable, Equatable {

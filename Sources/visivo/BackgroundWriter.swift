@@ -1,5 +1,5 @@
 import Foundation
-import VisivoCore
+import VisivoSupport
 
 /// Writes to a file descriptor from a thread of its own. A caller appends text and goes
 /// on; it never waits for a slow pipe or terminal. The build reporter is called by worker

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
+import VisivoBuild
 
 /// `visivo build` (alias `run`): bring every trace's data up to date.
 struct BuildCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
+import VisivoBuild
 import VisivoSite
 
 /// The flags of every command that builds: `build`, `serve`, `dist`.

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoConnectors
+import VisivoSite
+import VisivoSupport
 
 /// `visivo clean`: remove build outputs and state, keeping the cache unless asked.
 struct CleanCommand: ParsableCommand {

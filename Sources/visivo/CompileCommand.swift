@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoProject
+import VisivoQuery
+import VisivoSupport
 
 /// `visivo compile`: load, check and compile the project without touching a database.
 struct CompileCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import VisivoCore
+import VisivoBuild
 
 /// Prints build progress: a live line on a terminal, a line per finished node otherwise,
 /// and always the problems and a summary.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
+import VisivoBuild
+import VisivoGraph
 
 extension DagRenderer.Format: ExpressibleByArgument {}
 

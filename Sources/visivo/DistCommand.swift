@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
 import VisivoSite
 
 /// `visivo dist`: the dashboards as one folder to open from disk or publish anywhere.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
 import VisivoServe
 import VisivoSite
 

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import VisivoCore
+import VisivoGraph
+import VisivoLoading
+import VisivoProject
+import VisivoQuery
 
 @main
 struct Visivo: ParsableCommand {

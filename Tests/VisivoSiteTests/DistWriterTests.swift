@@ -1,12 +1,16 @@
 import Foundation
 import Testing
-import VisivoCore
+import VisivoTestSupport
 
+@testable import VisivoBuild
+@testable import VisivoConnectors
+@testable import VisivoLoading
 @testable import VisivoSite
+@testable import VisivoSupport
 
 @Suite struct DistWriterTests {
     @Test func writesEveryFileAndReplacesItsOwnFolder() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(in: dir)
             let (site, _) = try buildSite(dir)
             let out = dir + "/dist"
@@ -15,11 +19,11 @@ import VisivoCore
             #expect(FileManager.default.fileExists(atPath: out + "/sales-overview/index.html"))
             #expect(FileManager.default.fileExists(atPath: out + "/" + DistWriter.marker))
             // Its own files are replaced whole...
-            try put(["dist/assets/viewer.css": "edited by hand"], in: dir)
+            try write(["dist/assets/viewer.css": "edited by hand"], in: dir)
             _ = try DistWriter.write(site, to: out)
             #expect(try String(contentsOfFile: out + "/assets/viewer.css", encoding: .utf8) == ViewerAssets.stylesheet)
             // ...but a file it did not write (a gh-pages CNAME, a .git folder) stops it.
-            try put(["dist/CNAME": "dashboards.example.com", "dist/.git/HEAD": "ref: main"], in: dir)
+            try write(["dist/CNAME": "dashboards.example.com", "dist/.git/HEAD": "ref: main"], in: dir)
             do {
                 _ = try DistWriter.write(site, to: out)
                 Issue.record("replaced a dist holding the user's files")
@@ -33,7 +37,7 @@ import VisivoCore
     }
 
     @Test func neverReplacesAFolderItDidNotWrite() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(in: dir)
             let (site, _) = try buildSite(dir)
             for target in [dir, dir + "/.", dir + "/target"] {
@@ -46,7 +50,7 @@ import VisivoCore
     }
 
     @Test func aFailedDistLeavesThePreviousOneWhole() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(in: dir)
             let (site, _) = try buildSite(dir)
             let out = dir + "/dist"

@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import Testing
-import VisivoCore
 import VisivoServe
 import VisivoSite
 
@@ -17,8 +16,8 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
 
 @Suite(.serialized) struct LiveSiteTests {
     @Test func theWatcherSeesWritesAndRenamesOverAWatchedFile() throws {
-        try withTemporaryFolder { dir in
-            try put(["a.csv": "1", "other.txt": "x"], in: dir)
+        try withTemporaryDirectory { dir in
+            try write(["a.csv": "1", "other.txt": "x"], in: dir)
             let watcher = try FileWatcher()
             let seen = Mutex<[Set<String>]>([])
             watcher.watch([dir + "/a.csv"])
@@ -35,8 +34,8 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     }
 
     @Test func aFolderThatIsDeletedAndMadeAgainIsWatchedAgain() throws {
-        try withTemporaryFolder { dir in
-            try put(["sub/x.yml": "a: 1\n"], in: dir)
+        try withTemporaryDirectory { dir in
+            try write(["sub/x.yml": "a: 1\n"], in: dir)
             let watcher = try FileWatcher()
             let seen = Mutex<[Set<String>]>([])
             let file: Set<String> = [dir + "/sub/x.yml"]
@@ -46,7 +45,7 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
             try FileManager.default.removeItem(atPath: dir + "/sub")
             #expect(eventually { seen.withLock { $0.contains { $0.contains(dir + "/sub") } } })
             // As after the rebuild that change causes: the same files are asked for again.
-            try put(["sub/x.yml": "a: 2\n"], in: dir)
+            try write(["sub/x.yml": "a: 2\n"], in: dir)
             watcher.watch(file)
             usleep(100_000)
             let before = seen.withLock { $0.count }
@@ -56,7 +55,7 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     }
 
     @Test func aSaveRebuildsAndABrokenFileKeepsTheLastGoodSite() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(in: dir)
             let build = ProjectBuild(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir))
             let live = LiveSite(.init(build: build, page: .init(live: true), plotly: nil), watcher: try FileWatcher(), reporter: nil)
@@ -95,6 +94,9 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+@testable import VisivoLoading
+@testable import VisivoBuild
+import VisivoTestSupport
 #endif
 
 @Suite struct ViewerServerTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VisivoTestSupport
 
 @testable import VisivoSite
 
@@ -11,8 +12,8 @@ import Testing
     }
 
     @Test func findsTheFirstFileThatExistsAndSaysHowToGetOneOtherwise() throws {
-        try withTemporaryFolder { dir in
-            try put(["plotly.min.js": "/* plotly */"], in: dir)
+        try withTemporaryDirectory { dir in
+            try write(["plotly.min.js": "/* plotly */"], in: dir)
             #expect(try PlotlyJS.locate(environment: ["VISIVO_PLOTLY_JS": dir + "/plotly.min.js"], executable: "/nowhere/bin/visivo") == dir + "/plotly.min.js")
             do {
                 _ = try PlotlyJS.locate(environment: ["VISIVO_PLOTLY_JS": dir + "/absent.js"], executable: "/nowhere/bin/visivo")

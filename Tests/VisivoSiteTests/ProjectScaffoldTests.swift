@@ -1,12 +1,16 @@
 import Foundation
 import Testing
-import VisivoCore
+import VisivoTestSupport
 
+@testable import VisivoBuild
+@testable import VisivoConnectors
+@testable import VisivoLoading
 @testable import VisivoSite
+@testable import VisivoSupport
 
 @Suite struct ProjectScaffoldTests {
     @Test func aNewProjectBuildsAtOnceWithNoEnvironment() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             let report = try ProjectScaffold.create(in: dir + "/demo", name: "demo", bare: false)
             #expect(Set(report.created) == ["project.visivo.yml", ".gitignore", ".env.example", "data/demo.sql", "data/demo.db"])
             let (site, outcome) = try buildSite(dir + "/demo")
@@ -21,8 +25,8 @@ import VisivoCore
     }
 
     @Test func neverOverwritesAFile() throws {
-        try withTemporaryFolder { dir in
-            try put([".gitignore": "mine\n"], in: dir)
+        try withTemporaryDirectory { dir in
+            try write([".gitignore": "mine\n"], in: dir)
             let report = try ProjectScaffold.create(in: dir, name: "x", bare: true)
             #expect(report.kept == [".gitignore"])
             #expect(Set(report.created) == ["project.visivo.yml", ".env.example"])
@@ -35,7 +39,7 @@ import VisivoCore
     }
 
     @Test func theBareSkeletonLoads() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             _ = try ProjectScaffold.create(in: dir, name: "skeleton", bare: true)
             let project = try ProjectLoader(workingDirectory: dir, environment: [:]).load()
             #expect(project.name == "skeleton" && project.traces.isEmpty)

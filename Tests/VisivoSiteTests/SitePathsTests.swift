@@ -1,6 +1,7 @@
 import Testing
-import VisivoCore
+import VisivoTestSupport
 
+@testable import VisivoProject
 @testable import VisivoSite
 
 @Suite struct SitePathsTests {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-import VisivoCore
+import VisivoTestSupport
 
 @testable import VisivoSite
+@testable import VisivoSupport
 
 @Suite struct SiteTests {
     /// A page's document, parsed.
@@ -13,7 +14,7 @@ import VisivoCore
     }
 
     @Test func documentsNameTracesAndOutcomesButNoConnectionDetails() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(in: dir)
             let (site, _) = try buildSite(dir)
             let script = text(site.contents(of: "sales-overview/dashboard.js"))
@@ -38,7 +39,7 @@ import VisivoCore
     /// The project page's document lists the dashboards only; a dashboard's holds what it
     /// shows (its charts' and tables' traces, its selectors and the traces they name).
     @Test func eachPageLoadsItsOwnPart() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(
                 in: dir,
                 yaml: sampleYAML(title: "Revenue") + """
@@ -70,7 +71,7 @@ import VisivoCore
     }
 
     @Test func dataScriptsWrapDataJSONUnderTheirOwnPath() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(in: dir)
             let (site, _) = try buildSite(dir)
             let key = try #require(site.paths.traces["by region"])
@@ -82,7 +83,7 @@ import VisivoCore
     }
 
     @Test func pagesUseRelativeAddressesOnly() throws {
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             try sampleProject(in: dir)
             let (site, _) = try buildSite(dir)
             let root = text(site.contents(of: "index.html"))
@@ -107,7 +108,7 @@ import VisivoCore
         let script = ViewerAssets.script
         #expect(script.hasPrefix("(function () {\n\"use strict\";"))
         #expect(!script.contains("\nimport ") && !script.contains("\nexport "))
-        try withTemporaryFolder { dir in
+        try withTemporaryDirectory { dir in
             let path = dir + "/viewer.js"
             try script.write(toFile: path, atomically: true, encoding: .utf8)
             let p = Process()

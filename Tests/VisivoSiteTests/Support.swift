@@ -1,23 +1,10 @@
 import Foundation
-import VisivoCore
 import VisivoSite
+import VisivoTestSupport
 
-/// A fresh temporary folder for one test, deleted afterwards.
-func withTemporaryFolder<T>(_ body: (String) throws -> T) throws -> T {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-site-test-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    return try body(dir)
-}
-
-/// Writes `files` (relative path -> text) under `dir`.
-func put(_ files: [String: String], in dir: String) throws {
-    for (path, text) in files {
-        let full = dir + "/" + path
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: full, atomically: true, encoding: .utf8)
-    }
-}
+@testable import VisivoBuild
+@testable import VisivoConnectors
+@testable import VisivoLoading
 
 /// Replaces `path` the way many editors save: a new file renamed over the old one.
 func saveByRename(_ text: String, to path: String) throws {
@@ -34,7 +21,7 @@ func sampleProject(in dir: String, yaml: String = sampleYAML(title: "Revenue")) 
         create table orders (day text, region text, amount real);
         insert into orders values ('2024-01-01', 'east', 10), ('2024-01-02', 'east', 20), ('2024-01-01', 'west', 5);
         """)
-    try put(["project.visivo.yml": yaml], in: dir)
+    try write(["project.visivo.yml": yaml], in: dir)
 }
 
 func sampleYAML(title: String) -> String {

@@ -1,0 +1,269 @@
+import Foundation
+import Synchronization
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+import VisivoSupport
+#endif
+
+/// One HTTP request of a cloud connector (Snowflake, BigQuery).
+struct HTTPRequest: Sendable {
+    var method: String
+    var url: URL
+    var headers: [(name: String, value: String)] = []
+    var body: Data?
+    /// Seconds without any progress before the request fails.
+    var timeout: Double = 120
+
+    init(_ method: String, _ url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil, timeout: Double = 120) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// A complete HTTP response: status, headers (names lower-cased) and the whole body.
+struct HTTPResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: Data
+
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// The body parsed with the digit-keeping JSON parser.
+    func json() throws(HTTPFailure) -> JSONValue {
+        do {
+            return try JSONParser.parse([UInt8](body))
+        } catch {
+            throw .invalidJSON(status: status)
+        }
+    }
+
+    /// The start of the body as text, for error messages; nil when empty.
+    var snippet: String? {
+        let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+}
+
+/// Why an HTTP call produced no response. Messages never hold a URL (Snowflake chunk
+/// URLs are pre-signed) nor a header.
+enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    case cancelled
+    case timedOut
+    case transport(String)
+    /// A host name that does not resolve: retrying within the build will not change that.
+    case unresolvedHost(String)
+    case invalidJSON(status: Int)
+
+    var description: String {
+        switch self {
+        case .cancelled: return "the request was cancelled"
+        case .timedOut: return "the request timed out"
+        case .transport(let m): return m
+        case .unresolvedHost(let host): return "could not resolve the host name \(host) (check the account or host name, and the network)"
+        case .invalidJSON(let status): return "the server answered HTTP \(status) with a body that is not JSON"
+        }
+    }
+}
+
+/// How often and how patiently a call is retried after HTTP 429, 5xx or a network error.
+struct RetryPolicy: Sendable {
+    /// Attempts in all, the first one included.
+    var maxAttempts: Int
+    /// The first wait; each further wait doubles, up to `maxDelay`, with jitter.
+    var baseDelay: Double
+    var maxDelay: Double
+    /// The longest `Retry-After` honoured.
+    var maxRetryAfter: Double = 60
+
+    /// 6 attempts: waits of about 0.5, 1, 2, 4 and 8 s (≈ 15 s in all).
+    static let standard = RetryPolicy(maxAttempts: 6, baseDelay: 0.5, maxDelay: 8)
+    /// For calls that must not linger (an abort sent while stopping).
+    static let brief = RetryPolicy(maxAttempts: 2, baseDelay: 0.2, maxDelay: 0.2)
+
+    /// 429 Too Many Requests, 500, 502, 503, 504.
+    static func isRetryable(status: Int) -> Bool {
+        status == 429 || status == 500 || status == 502 || status == 503 || status == 504
+    }
+
+    /// The wait before attempt `attempt + 1` (attempts count from 1).
+    func delay(after attempt: Int, retryAfter: String?) -> Double {
+        if let text = retryAfter?.trimmingCharacters(in: .whitespaces), let seconds = Double(text), seconds >= 0 {
+            return min(seconds, maxRetryAfter)
+        }
+        let exponential = min(maxDelay, baseDelay * pow(2, Double(max(0, attempt - 1))))
+        return exponential * Double.random(in: 0.75...1.0)
+    }
+}
+
+/// A small synchronous HTTPS client on URLSession, for connectors whose `run` blocks a
+/// worker thread: each call waits for the whole response. Shared by all connections.
+final class HTTPClient: Sendable {
+    static let shared = HTTPClient()
+
+    private let session: URLSession
+
+    init() {
+        let config = URLSessionConfiguration.ephemeral
+        config.httpShouldSetCookies = false
+        config.httpCookieAcceptPolicy = .never
+        config.urlCache = nil
+        config.requestCachePolicy = .reloadIgnoringLocalCacheData
+        config.httpMaximumConnectionsPerHost = 16
+        session = URLSession(configuration: config)
+    }
+
+    /// The `User-Agent` of every request.
+    static let userAgent = "visivo/0.1.0"
+
+    /// Sends `request` once and waits for the complete response (any status).
+    func send(_ request: HTTPRequest, cancellation: HTTPCancellation? = nil) throws(HTTPFailure) -> HTTPResponse {
+        var r = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.timeout)
+        r.httpMethod = request.method
+        r.setValue(Self.userAgent, forHTTPHeaderField: "User-Agent")
+        for h in request.headers { r.setValue(h.value, forHTTPHeaderField: h.name) }
+        r.httpBody = request.body
+
+        let outcome = Outcome()
+        let host = request.url.host ?? "the server"
+        let port = request.url.port.map { ":\($0)" } ?? ""
+        let task = session.dataTask(with: r) { data, response, error in
+            let result: Result<HTTPResponse, HTTPFailure>
+            if let error {
+                result = .failure(Self.failure(error, host: host + port))
+            } else if let http = response as? HTTPURLResponse {
+                var headers: [String: String] = [:]
+                for (k, v) in http.allHeaderFields {
+                    if let k = k as? String, let v = v as? String { headers[k.lowercased()] = v }
+                }
+                result = .success(HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
+            } else {
+                result = .failure(.transport("no HTTP response from \(host + port)"))
+            }
+            outcome.finish(result)
+        }
+        if let cancellation, !cancellation.attach(task) {
+            task.cancel()  // never started; let URLSession drop it
+            throw .cancelled
+        }
+        task.resume()
+        let result = outcome.wait()
+        cancellation?.detach()
+        if cancellation?.isCancelled == true { throw .cancelled }
+        return try result.get()
+    }
+
+    /// Sends `request`, retrying with backoff on a network error or a response for which
+    /// `shouldRetry` is true (HTTP 429 and 5xx by default). After the last attempt the last
+    /// response is returned, whatever its status. `cancellation` always cuts a backoff wait
+    /// short; it drops a request in flight only when `interruptible`.
+    func send(
+        _ request: HTTPRequest, retry policy: RetryPolicy, cancellation: HTTPCancellation? = nil, interruptible: Bool = true,
+        shouldRetry: (HTTPResponse) -> Bool = { RetryPolicy.isRetryable(status: $0.status) }
+    ) throws(HTTPFailure) -> HTTPResponse {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let last = attempt >= policy.maxAttempts
+            do throws(HTTPFailure) {
+                try cancellation?.check()
+                let response = try send(request, cancellation: interruptible ? cancellation : nil)
+                if last || !shouldRetry(response) { return response }
+                try wait(policy.delay(after: attempt, retryAfter: response.header("retry-after")), cancellation)
+            } catch {
+                if error == .cancelled || last { throw error }
+                // A name that does not resolve is worth one quick second try (a resolver's
+                // hiccup), not a backoff: it fails the node in well under a second.
+                if case .unresolvedHost = error {
+                    if attempt >= 2 { throw error }
+                    try wait(0.25, cancellation)
+                    continue
+                }
+                try wait(policy.delay(after: attempt, retryAfter: nil), cancellation)
+            }
+        }
+    }
+
+    private func wait(_ seconds: Double, _ cancellation: HTTPCancellation?) throws(HTTPFailure) {
+        if let cancellation {
+            try cancellation.sleep(seconds)
+        } else {
+            Thread.sleep(forTimeInterval: seconds)
+        }
+    }
+
+    /// A URLSession error in words that name the host but not the URL.
+    static func failure(_ error: any Error, host: String) -> HTTPFailure {
+        guard let e = error as? URLError else { return .transport("network error talking to \(host): \(error)") }
+        switch e.code {
+        case .cancelled: return .cancelled
+        case .timedOut: return .timedOut
+        case .cannotConnectToHost: return .transport("could not connect to \(host)")
+        case .cannotFindHost, .dnsLookupFailed: return .unresolvedHost(host)
+        case .networkConnectionLost: return .transport("the connection to \(host) was lost")
+        case .notConnectedToInternet: return .transport("no network connection (talking to \(host))")
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
+            return .transport("the TLS connection to \(host) failed (URLError \(e.code.rawValue))")
+        default: return .transport("network error talking to \(host) (URLError \(e.code.rawValue))")
+        }
+    }
+
+    // MARK: - Encoding
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += "%"
+                let hex = String(b, radix: 16, uppercase: true)
+                if hex.count < 2 { out += "0" }
+                out += hex
+            }
+        }
+        return out
+    }
+
+    /// `a=1&b=x%20y`; items whose value is nil are left out.
+    static func query(_ items: [(String, String?)]) -> String {
+        items.compactMap { k, v in v.map { percentEncode(k) + "=" + percentEncode($0) } }.joined(separator: "&")
+    }
+
+    /// `base` + `path` (+ `?query`); nil when that is not a valid URL.
+    static func url(_ base: String, _ path: String, query items: [(String, String?)] = []) -> URL? {
+        var base = base
+        while base.hasSuffix("/") { base.removeLast() }
+        var text = base + (path.hasPrefix("/") ? path : "/" + path)
+        let q = query(items)
+        if !q.isEmpty { text += (text.contains("?") ? "&" : "?") + q }
+        return URL(string: text)
+    }
+
+    /// The JSON body of a request.
+    static func jsonBody(_ value: JSONValue) -> Data { Data(value.serialized.utf8) }
+}
+
+/// The result of one URLSession task, handed from its completion handler to the waiting thread.
+private final class Outcome: Sendable {
+    private let value = Mutex<Result<HTTPResponse, HTTPFailure>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ result: Result<HTTPResponse, HTTPFailure>) {
+        value.withLock { $0 = result }
+        done.signal()
+    }
+
+    func wait() -> Result<HTTPResponse, HTTPFailure> {
+        done.wait()
+        return value.withLock { $0 } ?? .failure(.transport("no response"))
+    }
+}
