@@ -25,9 +25,11 @@ SWIFT_SOURCES := Package.swift Sources Tests Plugins
 build: deps plotly
 	$(SWIFT) build
 
-# `make lint` fails on any formatting difference; `make format` rewrites the files.
+# `make lint` fails on any formatting difference, and on a module importing one of its own
+# layer or above (scripts/layers.py, docs/architecture.md); `make format` rewrites the files.
 lint:
 	$(SWIFT) format lint --strict -r $(SWIFT_SOURCES)
+	python3 scripts/layers.py
 
 format:
 	$(SWIFT) format -i -r $(SWIFT_SOURCES)
@@ -83,7 +85,7 @@ TORTURE_SECONDS ?= 30
 torture: build
 	python3 scripts/torture.py --binary $(CURDIR)/$(BIN) --seconds $(TORTURE_SECONDS)
 
-test: lint build test-deps
+test: deps lint build test-deps
 	$(MAKE) conformance
 	$(MAKE) js-test
 	$(MAKE) torture TORTURE_SECONDS=15

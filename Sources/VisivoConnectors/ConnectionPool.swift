@@ -102,6 +102,8 @@ public final class ConnectionPool: @unchecked Sendable {
 
     /// Opens a connection of the source's type.
     public static func connect(_ source: Source, projectDirectory: String) throws -> any Connection {
+        // The cloud services' secrets may come from the environment (key files, tokens).
+        let environment = ProcessInfo.processInfo.environment
         switch source.type {
         case .sqlite:
             let db = try SQLiteDatabase(path: resolve(source.database, in: projectDirectory), label: source.name)
@@ -116,9 +118,9 @@ public final class ConnectionPool: @unchecked Sendable {
         case .duckdb:
             return try DuckDBConnection(source: source, projectDirectory: projectDirectory)
         case .snowflake:
-            return try SnowflakeConnection(source: source, projectDirectory: projectDirectory)
+            return try SnowflakeConnection(source: source, projectDirectory: projectDirectory, environment: environment, retry: .standard)
         case .bigquery:
-            return try BigQueryConnection(source: source, projectDirectory: projectDirectory)
+            return try BigQueryConnection(source: source, projectDirectory: projectDirectory, environment: environment, retry: .standard)
         }
     }
 

@@ -36,6 +36,26 @@ public struct NodeSelector: Sendable {
     }
 
     /// The union of every expression (each already a union of its space-separated terms).
+    /// What the command-line flags choose: the union of `select`, narrowed by
+    /// `dagFilter` and by `nameFilter` (that node, all it needs and all that needs it),
+    /// less `exclude`. Nil when no flag is given (everything).
+    public func choose(select: [String], dagFilter: String?, nameFilter: String?, exclude: [String]) throws(SelectorError) -> Set<Int>? {
+        guard !select.isEmpty || dagFilter != nil || nameFilter != nil || !exclude.isEmpty else { return nil }
+        var chosen: Set<Int>? = nil
+        func narrow(_ s: Set<Int>) { chosen = chosen.map { $0.intersection(s) } ?? s }
+        if !select.isEmpty { narrow(try self.select(select)) }
+        if let dagFilter { narrow(try self.select(dagFilter)) }
+        if let nameFilter {
+            guard let i = graph.id(of: nameFilter) else {
+                throw .noMatch(term: nameFilter, suggestion: Suggest.nearest(to: nameFilter, in: graph.nodes.map(\.name)))
+            }
+            narrow(graph.ancestors(of: i).union(graph.descendants(of: i)).union([i]))
+        }
+        var result = chosen ?? Set(graph.nodes.indices)
+        if !exclude.isEmpty { result.subtract(try self.select(exclude)) }
+        return result
+    }
+
     public func select(_ expressions: [String]) throws(SelectorError) -> Set<Int> {
         var result: Set<Int> = []
         for e in expressions { result.formUnion(try select(e)) }

@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import VisivoBuild
-import VisivoConnectors
 import VisivoProject
 import VisivoSite
 import VisivoSupport

@@ -1,6 +1,5 @@
 import Foundation
 import VisivoBuild
-import VisivoConnectors
 import VisivoLoading
 import VisivoProject
 import VisivoQuery

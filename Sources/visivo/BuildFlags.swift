@@ -23,7 +23,7 @@ struct BuildFlags: ParsableArguments {
         var options = BuildOptions(projectDirectory: project.projectDirectory)
         if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
         options.threads = threads
-        options.cacheDirectory = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
+        options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
         return options
     }
 }

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import VisivoBuild
-import VisivoConnectors
 import VisivoSite
-import VisivoSupport
 
 /// `visivo clean`: remove build outputs and state, keeping the cache unless asked.
 struct CleanCommand: ParsableCommand {
@@ -30,44 +28,22 @@ struct CleanCommand: ParsableCommand {
 
     func run() throws {
         let dir = URL(fileURLWithPath: workingDir).standardizedFileURL.path
-        let options = BuildOptions(projectDirectory: dir)
-        let target = outputDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? options.outputDirectory
-        var removed: [String] = []
-        let outputs: OutputCleaner.Outcome
+        var options = BuildOptions(projectDirectory: dir)
+        if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
+        options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: workingDir, option: nil)
+        let report: ProjectCleaner.Report
         do {
-            outputs = try OutputCleaner.clean(outputDirectory: target, projectDirectory: dir)
+            report = try ProjectCleaner.clean(options, projectDirectory: dir, clearingCache: cache ? options.cacheDirectory : nil)
         } catch {
             Terminal.error("error: \(error)")
             throw ExitCode(1)
         }
-        if outputs.files > 0 || outputs.folderRemoved {
-            removed.append(outputs.folderRemoved ? target : "\(outputs.files) output file\(outputs.files == 1 ? "" : "s") in \(target)")
+        func shown(_ kept: [String]) -> String { kept.prefix(5).joined(separator: ", ") + (kept.count > 5 ? ", ..." : "") }
+        if !report.keptOutputs.isEmpty { Terminal.error("kept in \(options.outputDirectory) what builds do not write: \(shown(report.keptOutputs))") }
+        if !report.keptInCache.isEmpty {
+            Terminal.error("kept in \(options.cacheDirectory) what the cache does not write: \(shown(report.keptInCache))")
         }
-        if !outputs.kept.isEmpty {
-            let shown = outputs.kept.prefix(5).joined(separator: ", ") + (outputs.kept.count > 5 ? ", ..." : "")
-            Terminal.error("kept in \(target) what builds do not write: \(shown)")
-        }
-        for path in [options.statePath, options.statCachePath, options.snapshotPath]
-        where FileManager.default.fileExists(atPath: path) {
-            try FileManager.default.removeItem(atPath: path)
-            removed.append(path)
-        }
-        if cache {
-            let cacheDir = resolveCacheDirectory(workingDir: workingDir, cacheDir: nil)
-            if FileManager.default.fileExists(atPath: cacheDir) {
-                let cleared = try FileCache(root: cacheDir).clear()
-                if cleared.rootRemoved {
-                    removed.append(cacheDir)
-                } else if cleared.files > 0 {
-                    removed.append("\(cleared.files) cache file\(cleared.files == 1 ? "" : "s") in \(cacheDir)")
-                }
-                if !cleared.kept.isEmpty {
-                    let shown = cleared.kept.prefix(5).joined(separator: ", ") + (cleared.kept.count > 5 ? ", ..." : "")
-                    Terminal.error("kept in \(cacheDir) what the cache does not write: \(shown)")
-                }
-            }
-        }
-        Terminal.error(removed.isEmpty ? "nothing to clean" : "removed " + removed.joined(separator: ", "))
+        Terminal.error(report.removed.isEmpty ? "nothing to clean" : "removed " + report.removed.joined(separator: ", "))
     }
 }
 
@@ -87,7 +63,7 @@ struct CacheCommand: ParsableCommand {
         var cacheDir: String?
 
         func run() throws {
-            let root = resolveCacheDirectory(workingDir: workingDir, cacheDir: cacheDir)
+            let root = BuildOptions.cacheDirectory(projectDirectory: workingDir, option: cacheDir)
             let (n, bytes) = FileCache(root: root).size()
             Terminal.out("\(root): \(n) objects, \(bytes) bytes\n")
         }
@@ -105,17 +81,10 @@ struct CacheCommand: ParsableCommand {
         var cacheDir: String?
 
         func run() throws {
-            let dir = project.projectDirectory
-            let root = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
-            let state = BuildState.load(from: BuildOptions(projectDirectory: dir).statePath)
-            let live = Set(state.nodes.values.compactMap { Fingerprint(hex: $0.fingerprint) })
-            let (removed, freed) = try FileCache(root: root).prune(keeping: live)
-            Terminal.error("pruned \(removed) objects (\(freed) bytes); kept \(live.count)")
+            var options = BuildOptions(projectDirectory: project.projectDirectory)
+            options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
+            let (removed, freed, kept) = try ProjectCleaner.prune(options)
+            Terminal.error("pruned \(removed) objects (\(freed) bytes); kept \(kept)")
         }
     }
-}
-
-/// The cache folder: `--cache-dir`, else `VISIVO_CACHE_DIR`, else `.visivo/cache` in the project.
-func resolveCacheDirectory(workingDir: String, cacheDir: String?) -> String {
-    BuildOptions.cacheDirectory(projectDirectory: workingDir, option: cacheDir)
 }

@@ -37,7 +37,7 @@ struct DagCommand: ParsableCommand {
         var stale: Set<Int> = []
         if !noState {
             var options = BuildOptions(projectDirectory: project.projectDirectory)
-            options.cacheDirectory = resolveCacheDirectory(workingDir: project.workingDir, cacheDir: cacheDir)
+            options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
             for (i, p) in BuildEngine(compiled, options: options).plan() {
                 states[i] = p.reason
                 if p.stale { stale.insert(i) }

@@ -105,34 +105,14 @@ struct SelectionOptions: ParsableArguments {
 
     var isEmpty: Bool { select.isEmpty && exclude.isEmpty && nameFilter == nil && dagFilter == nil }
 
-    /// The selected node indices, or nil for "everything".
+    /// The selected node indices, or nil for "everything"; a bad selector exits 2.
     func resolve(_ graph: ProjectGraph, isStale: (@Sendable (Int) -> Bool)? = nil) throws -> Set<Int>? {
-        guard !isEmpty else { return nil }
-        let selector = NodeSelector(graph: graph, isStale: isStale)
         do {
-            var chosen: Set<Int>? = nil
-            func narrow(_ s: Set<Int>) { chosen = chosen.map { $0.intersection(s) } ?? s }
-            if !select.isEmpty { narrow(try selector.select(select)) }
-            if let dagFilter { narrow(try selector.select(dagFilter)) }
-            if let nameFilter {
-                guard let i = graph.id(of: nameFilter) else {
-                    throw NodeSelector.SelectorError.noMatch(term: nameFilter, suggestion: Suggest.nearestName(nameFilter, graph))
-                }
-                narrow(graph.ancestors(of: i).union(graph.descendants(of: i)).union([i]))
-            }
-            var result = chosen ?? Set(graph.nodes.indices)
-            if !exclude.isEmpty { result.subtract(try selector.select(exclude)) }
-            return result
-        } catch let e as NodeSelector.SelectorError {
-            Terminal.error("error: \(e)")
+            return try NodeSelector(graph: graph, isStale: isStale).choose(select: select, dagFilter: dagFilter, nameFilter: nameFilter, exclude: exclude)
+        } catch {
+            Terminal.error("error: \(error)")
             throw ExitCode(2)
         }
-    }
-}
-
-extension Suggest {
-    static func nearestName(_ name: String, _ graph: ProjectGraph) -> String? {
-        nearest(to: name, in: graph.nodes.map(\.name))
     }
 }
 

@@ -7,13 +7,13 @@ import VisivoTestSupport
 
 private let sampleState = BuildState(nodes: [
     "orders_model": .init(
-        fingerprint: String(repeating: "ab", count: 32), status: BuildState.NodeRecord.built,
+        fingerprint: String(repeating: "ab", count: 32), status: .built,
         durationMs: 1234, rows: 42, queriedAt: Date(timeIntervalSince1970: 1_700_000_000),
         outputHash: String(repeating: "0f", count: 32)),
     "revenue_trace": .init(
-        fingerprint: String(repeating: "cd", count: 32), status: "reused", durationMs: 0),
+        fingerprint: String(repeating: "cd", count: 32), status: .reused, durationMs: 0),
     "broken_trace": .init(
-        fingerprint: String(repeating: "ef", count: 32), status: "failed", durationMs: 17, rows: nil,
+        fingerprint: String(repeating: "ef", count: 32), status: .failed, durationMs: 17, rows: nil,
         queriedAt: nil, outputHash: nil),
 ])
 
@@ -26,7 +26,7 @@ private let sampleState = BuildState(nodes: [
             #expect(loaded == sampleState)
             #expect(loaded.nodes["orders_model"]?.queriedAt == Date(timeIntervalSince1970: 1_700_000_000))
             #expect(loaded.nodes["revenue_trace"]?.rows == nil)
-            #expect(loaded.nodes["broken_trace"]?.status == "failed")
+            #expect(loaded.nodes["broken_trace"]?.status == .failed)
         }
     }
 
@@ -65,8 +65,8 @@ private let sampleState = BuildState(nodes: [
             let path = dir + "/state.json"
             try sampleState.save(to: path)
             var next = sampleState
-            next.nodes["orders_model"]?.status = "reused"
-            next.nodes["new_node"] = .init(fingerprint: "00", status: "built", durationMs: 5, rows: 0)
+            next.nodes["orders_model"]?.status = .reused
+            next.nodes["new_node"] = .init(fingerprint: "00", status: .built, durationMs: 5, rows: 0)
             try next.save(to: path)
             #expect(BuildState.load(from: path) == next)
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["state.json"])
@@ -107,7 +107,7 @@ private let sampleState = BuildState(nodes: [
             let json = #"{"nodes": {"a": {"fingerprint": "x", "status": "built", "durationMs": 1}}}"# + "\n"
             try SealedFile.write(Array(json.utf8), to: path)
             let state = BuildState.load(from: path)
-            #expect(state.nodes == ["a": .init(fingerprint: "x", status: "built", durationMs: 1)])
+            #expect(state.nodes == ["a": .init(fingerprint: "x", status: .built, durationMs: 1)])
         }
     }
 }

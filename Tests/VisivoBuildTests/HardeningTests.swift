@@ -151,7 +151,7 @@ import VisivoTestSupport
     @Test func damagedRecordsReadAsAbsent() throws {
         try withTemporaryDirectory { dir in
             var state = BuildState()
-            state.nodes["t"] = BuildState.NodeRecord(fingerprint: "k", status: "built", durationMs: 3)
+            state.nodes["t"] = BuildState.NodeRecord(fingerprint: "k", status: .built, durationMs: 3)
             try state.save(to: dir + "/state.json")
             #expect(BuildState.load(from: dir + "/state.json").nodes.count == 1)
             let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/state.json"))

@@ -1,13 +1,12 @@
 import Foundation
-import Synchronization
 import VisivoSupport
 
 /// A content-addressed store of build results, keyed by the fingerprint of a node's inputs.
 public protocol CacheStore: Sendable {
     /// The stored bytes, or nil when there is no usable object for `key`.
     func load(_ key: Fingerprint) -> Data?
-    /// Stores `data` under `key`, replacing any existing object.
-    /// Stores `data`. It may point into memory the caller owns: keep a copy, not `data`.
+    /// Stores `data` under `key`, replacing any existing object. `data` may point into
+    /// memory the caller owns: keep a copy, not `data`.
     func store(_ key: Fingerprint, _ data: Data) throws
     /// Whether an object exists for `key` (without validating it).
     func contains(_ key: Fingerprint) -> Bool
@@ -23,33 +22,5 @@ public enum CacheError: Error, CustomStringConvertible, Equatable {
         case let .io(operation, path, reason): return "cache: cannot \(operation) \(path): \(reason)"
         case let .compression(reason): return "cache: \(reason)"
         }
-    }
-}
-
-/// A `CacheStore` in memory, for tests and dry runs.
-public final class MemoryCache: CacheStore {
-    private let entries = Mutex<[Fingerprint: Data]>([:])
-
-    public init() {}
-
-    public func load(_ key: Fingerprint) -> Data? {
-        entries.withLock { $0[key] }
-    }
-
-    public func store(_ key: Fingerprint, _ data: Data) throws {
-        let copy = data.withUnsafeBytes { Data($0) }  // `data` may not own its bytes
-        entries.withLock { $0[key] = copy }
-    }
-
-    public func contains(_ key: Fingerprint) -> Bool {
-        entries.withLock { $0[key] != nil }
-    }
-
-    public var count: Int {
-        entries.withLock { $0.count }
-    }
-
-    public func clear() {
-        entries.withLock { $0.removeAll() }
     }
 }

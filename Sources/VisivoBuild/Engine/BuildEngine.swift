@@ -10,24 +10,20 @@ import VisivoSupport
 /// (never Swift's cooperative pool), at most `threads` at once and at most a source's
 /// limit on one source; everything else is restored from the cache.
 public final class BuildEngine: Sendable {
-    let compiled: CompiledProject
-    let options: BuildOptions
-    let cache: any CacheStore
-    let pool: ConnectionPool
-    let scripts = ScriptRunner()
+    /// The project, the options, the cache, the connections and the scripts, shared with
+    /// the nodes' work.
+    let work: NodeWork
     let limits: [String: Int]
     /// Per node: the source whose connection limit it counts against.
     let resource: [String?]
-    let work: NodeWork
+    var compiled: CompiledProject { work.compiled }
+    var options: BuildOptions { work.options }
     private let cancelFlag = Atomic<Bool>(false)
     /// The build under way, so that Ctrl-C wakes its idle workers.
     private let current = Mutex<BuildRun?>(nil)
 
     /// - Parameter session: a long-running process's memory of its earlier builds.
     public init(_ compiled: CompiledProject, options: BuildOptions, cache: (any CacheStore)? = nil, session: BuildSession? = nil) {
-        self.compiled = compiled
-        self.options = options
-        self.cache = cache ?? FileCache(root: options.cacheDirectory)
         var limits: [String: Int] = [:]
         var sources = compiled.project.sources
         for (i, s) in sources.enumerated() {
@@ -37,13 +33,15 @@ public final class BuildEngine: Sendable {
             }
         }
         self.limits = limits
-        pool = ConnectionPool(sources: sources, limits: limits, projectDirectory: compiled.project.directory)
+        let pool = ConnectionPool(sources: sources, limits: limits, projectDirectory: compiled.project.directory)
         let graph = compiled.graph
         resource = graph.nodes.map { n in
             if n.kind == .trace, case .source(let s)? = compiled.targets[n.name] { return s }
             return nil
         }
-        work = NodeWork(compiled: compiled, options: options, cache: self.cache, pool: pool, scripts: scripts, session: session)
+        work = NodeWork(
+            compiled: compiled, options: options, cache: cache ?? FileCache(root: options.cacheDirectory), pool: pool, scripts: ScriptRunner(),
+            session: session)
     }
 
     /// The nodes a build of `selection` touches: the selection and all it needs.
@@ -63,8 +61,8 @@ public final class BuildEngine: Sendable {
     /// Ctrl-C: stop handing out work, cancel running queries and scripts.
     public func cancel() {
         cancelFlag.store(true, ordering: .relaxed)
-        pool.cancelAll()
-        scripts.cancelAll()
+        work.pool.cancelAll()
+        work.scripts.cancelAll()
         // Last: it waits for the node the first pass is settling, if any.
         current.withLock { $0 }?.stop()
     }
@@ -80,8 +78,8 @@ public final class BuildEngine: Sendable {
         // Until this build completes, nothing may claim the project is up to date.
         let snapshotPath = NoOpSnapshot.path(stateDirectory: options.stateDirectory)
         unlink(snapshotPath)
-        work.sweepScratch()
-        work.loadState()
+        work.outputs.sweepScratch()
+        work.record.load()
         for w in compiled.warnings { reporter.warning(w) }
 
         let graph = compiled.graph
@@ -112,11 +110,11 @@ public final class BuildEngine: Sendable {
         group.wait()
         var summary = run.summary
         summary.cancelled = summary.cancelled || cancelFlag.load(ordering: .relaxed)
-        summary.oldestReused = work.oldestReused()
+        summary.oldestReused = work.record.oldestReused()
         summary.queryTime = .nanoseconds(work.queryNanoseconds.load(ordering: .relaxed))
         // This build's pack becomes visible; a corrupt cache object was a miss and has
         // been rebuilt: say so once.
-        if let files = cache as? FileCache {
+        if let files = work.cache as? FileCache {
             files.finishPack()
             for problem in files.problems { reporter.warning("cache: \(problem)") }
         }

@@ -27,63 +27,30 @@ struct MergeTable: RowSink {
 }
 
 extension NodeWork {
-    /// The key of a SQL or local-merge model: its SQL and what it reads.
-    static func modelKey(_ kind: String, sql: String, inputs: [Fingerprint]) -> Fingerprint {
-        var h = FingerprintHasher()
-        h.add("kind", kind)
-        h.add("sql", sql)
-        for fp in inputs { h.add("in", fp) }
-        return h.finalize()
-    }
-
-    /// What a local merge hands on: the rows it copied and the outputs of the CSV-script
-    /// models it attaches as they are (their data is not in the copied rows).
-    static func mergeOutput(body: [UInt8], attached: [Fingerprint]) -> Fingerprint {
-        var h = FingerprintHasher()
-        h.add("copied", hash(body))
-        for fp in attached { h.add("attached", fp) }
-        return h.finalize()
-    }
-
-    func mergeTablePath(merge: String, upstream: String) -> String {
-        "\(options.outputDirectory)/\(merge)/\(upstream).sqlite"
-    }
-
     /// A local merge: each upstream SQL model's rows copied into its own SQLite file
     /// (table `model`), CSV-script models attached as they are. The output fingerprint is
     /// the hash of the copied data, so an unchanged upstream result reruns no trace.
-    func processMergeModel(_ i: Int, _ m: Model, refs: [Ref]) throws -> NodeResult {
-        guard case .localMerge(_, let sql) = m.kind else { throw NodeFailure(message: "internal error") }
-        let key = Self.modelKey("model.local_merge", sql: sql, inputs: graph.needs[i].map { input($0) ?? .zero })
-        let copied = refs.compactMap { compiled.model(named: $0.name) }.filter { if case .csvScript = $0.kind { return false } else { return true } }
-        let paths = copied.map { mergeTablePath(merge: m.name, upstream: $0.name) }
-
-        let attachedInputs = graph.needs[i].filter { graph.nodes[$0].type == "csv_script" }.map { input($0) ?? .zero }
-        func materialise(_ body: [UInt8]) throws -> Fingerprint {
-            let out = Self.mergeOutput(body: body, attached: attachedInputs)
-            guard case .object(let members)? = try? JSONParser.parse(body) else {
+    func processMergeModel(_ i: Int, _ m: Model, _ step: CachedStep, mode: Mode) throws -> NodeResult? {
+        let copied = copiedModels(of: m)
+        func materialise(_ body: ArraySlice<UInt8>) throws -> Fingerprint {
+            let out = step.output(body)
+            guard case .object(let members)? = try? JSONParser.parse(Array(body)) else {
                 throw NodeFailure(message: "cached merge data of '\(m.name)' is unreadable")
             }
-            try FileManager.default.createDirectory(atPath: "\(options.outputDirectory)/\(m.name)", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: outputs.mergeDirectory(m.name), withIntermediateDirectories: true)
             for member in members {
                 guard let table = MergeTable(member.value) else { continue }
-                let path = mergeTablePath(merge: m.name, upstream: member.key)
-                try refuseLinkedFolder(of: path)
-                shared.withLock { $0.stat.distrust(path) }
-                try table.write(to: path, label: m.name, scratch: scratchDirectory)
-                shared.withLock { $0.stat.record(path, hash: out.hex) }
+                let path = outputs.mergeTablePath(merge: m.name, upstream: member.key)
+                try outputs.refuseLinkedFolder(of: path)
+                record.distrust(path)
+                try table.write(to: path, label: m.name, scratch: outputs.scratchDirectory)
+                record.recordWrite(path, hash: out.hex)
             }
             return out
         }
-        return try cachedOrRun(
-            name: m.name, key: key, maxAge: m.maxAge, refresh: refreshes(i),
-            intact: { out in
-                shared.withLock { s in
-                    for p in paths where !s.stat.confirm(p, hash: out.hex) { return false }
-                    return true
-                }
-            },
-            restore: { try materialise(Array($0.body)) },
+        return try settle(
+            step, mode: mode,
+            restore: { try materialise($0.body) },
             run: {
                 var members: [(String, JSONValue)] = []
                 let queriedAt = Date()
@@ -105,7 +72,7 @@ extension NodeWork {
                     members.append((up.name, table.json))
                 }
                 let body = Array(JSONValue.object(members).serialized.utf8)
-                let out = try materialise(body)
+                let out = try materialise(body[...])
                 return (CachedResult(queriedAt: queriedAt, rows: nil, body: body), out)
             })
     }

@@ -21,8 +21,10 @@ struct NodeFailure: Error, Sendable {
     var cancelled = false
 }
 
-/// The work of each node kind: fingerprints, cache lookups, queries, scripts, outputs.
-/// Shared by all worker threads; its mutable state sits behind one mutex.
+/// Brings nodes up to date, one call per node from the build's threads: it takes the
+/// node's step (`NodeStep`, the same decision the plan shows), then settles, restores or
+/// runs it. Keys are `NodeKeys`', files `NodeOutputs`', what the build knows and did
+/// `BuildRecord`'s; running each node kind is in NodeWork+Trace, +Merge and +CSV.
 final class NodeWork: Sendable {
     let compiled: CompiledProject
     let options: BuildOptions
@@ -30,31 +32,17 @@ final class NodeWork: Sendable {
     let pool: ConnectionPool
     let scripts: ScriptRunner
     let session: BuildSession?
-    let now = Date()
-
-    struct Shared: Sendable {
-        var state = BuildState()
-        var previous = BuildState()
-        var stat = FileStatCache()
-        var outputs: [Int: Fingerprint] = [:]
-        /// Trace keys computed so far, with the upstream fingerprint they were made from.
-        var traceKeys: [Int: (upstream: Fingerprint, key: Fingerprint, label: String)] = [:]
-        var oldestReused: Date?
-        /// When the oldest result this build ended with (built or reused) was queried.
-        var oldestResult: Date?
-        /// The earliest moment a result with a max_age expires.
-        var expiry: Date?
-    }
-    let shared = Mutex(Shared())
-    /// Set during the first pass (single-threaded): only settle nodes already in place.
-    let inPlaceOnly = Atomic<Bool>(false)
+    let outputs: NodeOutputs
+    let record: BuildRecord
     /// Time spent inside trace queries (from sending the SQL to the last row encoded),
     /// summed over all workers: the rest of a build's time is its own overhead.
     let queryNanoseconds = Atomic<Int64>(0)
 
-    func addQueryTime(_ d: Duration) {
-        let ns = d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
-        queryNanoseconds.add(ns, ordering: .relaxed)
+    /// How much a call may do.
+    enum Mode {
+        /// The build's first pass: only settle what needs no query, script or cache read.
+        case inPlaceOnly
+        case full
     }
 
     init(
@@ -67,116 +55,24 @@ final class NodeWork: Sendable {
         self.pool = pool
         self.scripts = scripts
         self.session = session
+        outputs = NodeOutputs(directory: options.outputDirectory, projectDirectory: compiled.project.directory)
+        record = BuildRecord(options: options, session: session)
     }
 
     var graph: ProjectGraph { compiled.graph }
     var project: Project { compiled.project }
-    var statePath: String { options.statePath }
-    /// Where outputs are written before being renamed into place; emptied at the start
-    /// of every build, so a killed build leaves no half-written file behind for long.
-    var scratchDirectory: String { options.outputDirectory + "/.tmp" }
 
-    /// Deletes what a killed build left in the scratch folder (called under the build lock).
-    /// Never through a link: a scratch "folder" that is a symbolic link (or any other file)
-    /// is removed itself, so the build makes a real one, and only regular files in the
-    /// real one are deleted.
-    func sweepScratch() {
-        var st = stat()
-        guard lstat(scratchDirectory, &st) == 0 else { return }
-        guard st.st_mode & S_IFMT == S_IFDIR else {
-            unlink(scratchDirectory)
-            return
-        }
-        guard let leftovers = try? FileManager.default.contentsOfDirectory(atPath: scratchDirectory) else { return }
-        for f in leftovers {
-            let path = scratchDirectory + "/" + f
-            if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG { unlink(path) }
-        }
+    func addQueryTime(_ d: Duration) {
+        let ns = d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+        queryNanoseconds.add(ns, ordering: .relaxed)
     }
-    var statCachePath: String { options.statCachePath }
-
-    func loadState() {
-        let (previous, stat) =
-            session?.state(files: [statePath, statCachePath]) ?? (BuildState.load(from: statePath), FileStatCache.load(from: statCachePath))
-        shared.withLock {
-            $0.previous = previous
-            $0.state = previous
-            $0.stat = stat
-        }
-    }
-
-    /// Saves the state and the stat cache, each only when this build changed it.
-    func saveState() {
-        var (state, previous, stat) = shared.withLock { ($0.state, $0.previous, $0.stat) }
-        let complete = options.selection == nil
-        // After a complete build, records of objects no longer in the project go.
-        if complete { state.nodes = state.nodes.filter { graph.id(of: $0.key) != nil } }
-        if state != previous || !FileManager.default.fileExists(atPath: statePath) { try? state.save(to: statePath) }
-        if stat.changed || (complete && stat.hasUntouched) || !FileManager.default.fileExists(atPath: statCachePath) {
-            try? stat.save(to: statCachePath, onlyTouched: complete)
-        }
-        session?.remember(state: state, stat: stat, files: [statePath, statCachePath])
-    }
-
-    func oldestReused() -> Date? { shared.withLock { $0.oldestReused } }
-
-    /// What this build depended on and produced, for the next build's no-op check.
-    func snapshot(reused: Int, checked: Int) -> NoOpSnapshot? {
-        shared.withLock { s in
-            s.stat.watched().map {
-                NoOpSnapshot(
-                    contentHash: project.contentHash, binary: NoOpSnapshot.binaryLabel(), outputDirectory: options.outputDirectory,
-                    files: project.files, expiry: s.expiry, reused: reused, checked: checked, oldest: s.oldestResult,
-                    watched: $0)
-            }
-        }
-    }
-
-    /// Writes target/project.json, unless it was written from these very files before.
-    func writeProjectJSON() throws {
-        let path = options.outputDirectory + "/project.json"
-        // A project made without the loader has no content hash: always write it.
-        let label = project.contentHash.isEmpty ? nil : "project:" + project.contentHash
-        try writeOutput(path, label: label) { ProjectJSON.render(project).serializedBytes }
-    }
-
-    /// Writes an output unless the file on disk still carries `label` by its stat;
-    /// `bytes` is only called when the file must be written.
-    func writeOutput(_ path: String, label: String?, _ bytes: () -> [UInt8]) throws {
-        if let label, shared.withLock({ $0.stat.confirm(path, hash: label) }) { return }
-        try refuseLinkedFolder(of: path)
-        shared.withLock { $0.stat.distrust(path) }
-        let written = try AtomicFile.write(bytes(), to: path, scratch: scratchDirectory)
-        if let label { shared.withLock { $0.stat.record(path, hash: label, written: written) } }
-    }
-
-    /// A node's folder under the output folder (`target/<trace>/`) must be a folder of
-    /// its own: a symbolic link there would take the write out of the folder visivo owns.
-    /// (The output folder itself is the user's to place anywhere, a link included.)
-    func refuseLinkedFolder(of path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        guard folder != options.outputDirectory else { return }
-        var st = stat()
-        if lstat(folder, &st) == 0, st.st_mode & S_IFMT != S_IFDIR {
-            let what = st.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a folder"
-            throw NodeFailure(message: "\(relative(folder)) is \(what); outputs are written only into folders of visivo's own (remove it, and build again)")
-        }
-    }
-
-    static func hash(_ bytes: some Sequence<UInt8>) -> Fingerprint {
-        var h = FingerprintHasher()
-        h.add("bytes", bytes: bytes)
-        return h.finalize()
-    }
-
-    func input(_ i: Int) -> Fingerprint? { shared.withLock { $0.outputs[i] } }
 
     // MARK: - Processing
 
     /// Brings node `i` up to date. Runs on a worker thread.
     func process(_ i: Int) -> Result<NodeResult, NodeFailure> {
         do {
-            return .success(try bringUpToDate(i))
+            return .success(try bringUpToDate(i, mode: .full)!)
         } catch {
             return .failure(failure(i, error))
         }
@@ -186,22 +82,54 @@ final class NodeWork: Sendable {
     /// build's first pass settles what is already in place on the calling thread.
     /// Nil when the node has real work to do.
     func processIfInPlace(_ i: Int) -> Result<NodeResult, NodeFailure>? {
-        inPlaceOnly.store(true, ordering: .relaxed)
-        defer { inPlaceOnly.store(false, ordering: .relaxed) }
         do {
-            return .success(try bringUpToDate(i))
-        } catch is HasWork {
-            return nil
+            return try bringUpToDate(i, mode: .inPlaceOnly).map { .success($0) }
         } catch {
             return .failure(failure(i, error))
         }
     }
 
-    /// Thrown in the first pass by a node that must run or restore.
-    struct HasWork: Error {}
+    /// The node's result; nil only in `.inPlaceOnly` mode, for a node with work to do.
+    func bringUpToDate(_ i: Int, mode: Mode) throws -> NodeResult? {
+        let node = graph.nodes[i]
+        if let unset = project.unresolved[node.name] { throw NodeFailure(message: Self.unresolvedMessage(unset)) }
+        let result: NodeResult
+        switch try step(i, inputs: record.output(of:)) {
+        case .settled(let out):
+            result = NodeResult(status: .checked, output: out)
+        case .probe(let s):
+            guard mode == .full else { return nil }
+            result = NodeResult(status: .checked, output: try sourceKey(s, probe: try runProbe(s)))
+        case .cached(let step):
+            let done: NodeResult?
+            switch node.kind {
+            case .trace: done = try processTrace(i, compiled.trace(named: node.name)!, step, mode: mode)
+            default: done = try processModel(i, compiled.model(named: node.name)!, step, mode: mode)
+            }
+            guard let done else { return nil }
+            result = done
+        }
+        record.setOutput(i, result.output)
+        return result
+    }
+
+    /// The freshness probe's answer, hashed.
+    func runProbe(_ s: Source) throws -> Fingerprint {
+        var sink = HashingSink()
+        try pool.with(s.name) { try $0.run(s.freshness ?? "", into: &sink) }
+        return sink.hasher.finalize()
+    }
+
+    func processModel(_ i: Int, _ m: Model, _ step: CachedStep, mode: Mode) throws -> NodeResult? {
+        switch m.kind {
+        case .csvScript(let args, let table): return try processCSVModel(m, step, args: args, table: table, mode: mode)
+        case .localMerge: return try processMergeModel(i, m, step, mode: mode)
+        case .sql: throw NodeFailure(message: "internal error: SQL model '\(m.name)' has no cached result")
+        }
+    }
 
     func failure(_ i: Int, _ error: any Error) -> NodeFailure {
-        recordFailure(graph.nodes[i].name)
+        record.recordFailure(graph.nodes[i].name)
         switch error {
         case let f as NodeFailure: return f
         case let e as ConnectorError: return NodeFailure(message: e.description, cancelled: e.cancelled)
@@ -209,99 +137,60 @@ final class NodeWork: Sendable {
         }
     }
 
-    func bringUpToDate(_ i: Int) throws -> NodeResult {
-        let node = graph.nodes[i]
-        if let unset = project.unresolved[node.name] { throw NodeFailure(message: Self.unresolvedMessage(unset)) }
-        let result: NodeResult
-        switch node.kind {
-        case .source: result = try processSource(compiled.source(named: node.name)!)
-        case .model: result = try processModel(i, compiled.model(named: node.name)!)
-        case .trace: result = try processTrace(i, compiled.trace(named: node.name)!)
-        case .chart, .table, .selector, .dashboard:
-            var h = FingerprintHasher()
-            h.add("kind", node.kind.rawValue)
-            for j in graph.needs[i] { h.add("in", input(j) ?? Fingerprint.zero) }
-            result = NodeResult(status: .checked, output: h.finalize())
-        }
-        shared.withLock { $0.outputs[i] = result.output }
-        return result
-    }
-
     /// Why a node whose values use unset environment variables cannot run.
     static func unresolvedMessage(_ unset: [Diagnostic]) -> String {
         unset.map { "\($0.message) at \($0.location.map(\.description) ?? "?")" }.joined(separator: "; ")
     }
 
-    func recordFailure(_ name: String) {
-        shared.withLock { s in
-            if var r = s.state.nodes[name] { r.status = BuildState.NodeRecord.failed; s.state.nodes[name] = r }
+    // MARK: - A cached step
+
+    /// A cached node's result: already in place, restored from the cache, or run now (and
+    /// stored). Nil in `.inPlaceOnly` mode when it is not in place.
+    func settle(
+        _ step: CachedStep, mode: Mode, restore: (CachedResult) throws -> Fingerprint, run: () throws -> (CachedResult, Fingerprint)
+    ) throws -> NodeResult? {
+        // The first pass touches no cache object: in place, or left for a worker.
+        let decision = decide(step, peek: mode == .inPlaceOnly, confirming: true)
+        if mode == .inPlaceOnly {
+            guard case .inPlace = decision else { return nil }
+        }
+        switch decision {
+        case .inPlace(let out, let r):
+            record.remember(step.name, key: step.key, output: out, status: .reused, rows: r.rows, queriedAt: r.queriedAt, duration: 0, maxAge: step.maxAge)
+            return NodeResult(status: .reused, output: out, rows: r.rows)
+        case .inCache(let cached?):
+            let out = try restore(cached)
+            record.remember(
+                step.name, key: step.key, output: out, status: .reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0, maxAge: step.maxAge)
+            return NodeResult(status: .reused, output: out, rows: cached.rows)
+        case .inCache(nil), .run:
+            let t0 = ContinuousClock.now
+            let (result, out) = try run()
+            try result.withEncoded { try cache.store(step.key, $0) }
+            record.remember(
+                step.name, key: step.key, output: out, status: .built, rows: result.rows, queriedAt: result.queriedAt,
+                duration: (ContinuousClock.now - t0).milliseconds, maxAge: step.maxAge)
+            return NodeResult(status: .built, output: out, rows: result.rows)
         }
     }
 
-    // MARK: - Sources
+    // MARK: - The build's own records
 
-    func processSource(_ s: Source) throws -> NodeResult {
-        NodeResult(status: .checked, output: try sourceFingerprint(s, probe: true))
+    /// Writes target/project.json, unless it was written from these very files before.
+    func writeProjectJSON() throws {
+        // A project made without the loader has no content hash: always write it.
+        let label = project.contentHash.isEmpty ? nil : "project:" + project.contentHash
+        try outputs.writeUnlessHeld(outputs.projectJSON, label: label, record: record) { ProjectJSON.render(project).serializedBytes }
     }
 
-    /// Connection settings without secrets, the database file's content for file sources,
-    /// and the freshness probe's answer when one is declared.
-    func sourceFingerprint(_ s: Source, probe: Bool) throws -> Fingerprint {
-        var h = FingerprintHasher()
-        h.add("kind", "source")
-        h.add("type", s.type.rawValue)
-        switch s.type {
-        case .sqlite, .duckdb:
-            let path = ConnectionPool.resolve(s.database, in: project.directory)
-            h.add("file", try shared.withLock { try $0.stat.hash(of: path) })
-            try hashWAL(of: path, suffix: s.type == .duckdb ? ".wal" : "-wal", into: &h)
-            for a in s.attach {
-                let db = a.sourceName.flatMap { compiled.source(named: $0)?.database } ?? a.database
-                h.add("attach", a.schemaName)
-                let attached = ConnectionPool.resolve(db, in: project.directory)
-                h.add("file", try shared.withLock { try $0.stat.hash(of: attached) })
-                try hashWAL(of: attached, into: &h)
-            }
-        default:
-            for (k, v) in [
-                ("host", s.host), ("database", s.database), ("username", s.username), ("schema", s.dbSchema), ("account", s.account),
-                ("warehouse", s.warehouse), ("role", s.role), ("project", s.project),
-            ] {
-                h.add(k, v ?? "")
-            }
-            h.add("port", s.port ?? 0)
-        }
-        if let probeSQL = s.freshness, probe {
-            if inPlaceOnly.load(ordering: .relaxed) { throw HasWork() }
-            var sink = HashingSink()
-            try pool.with(s.name) { try $0.run(probeSQL, into: &sink) }
-            h.add("probe", sink.hasher.finalize())
-        }
-        return h.finalize()
+    /// Saves the state and the stat cache, each only when this build changed it.
+    func saveState() {
+        record.save(complete: options.selection == nil) { graph.id(of: $0) != nil }
     }
 
-    /// Commits still in a database's write-ahead log (SQLite `-wal`, DuckDB `.wal`) are part
-    /// of its data too.
-    func hashWAL(of path: String, suffix: String = "-wal", into h: inout FingerprintHasher) throws {
-        let wal = path + suffix
-        if FileManager.default.fileExists(atPath: wal) {
-            h.add("wal", try shared.withLock { try $0.stat.hash(of: wal) })
-        } else {
-            shared.withLock { $0.stat.noteAbsent(wal) }
-        }
-    }
-
-    // MARK: - Models
-
-    func processModel(_ i: Int, _ m: Model) throws -> NodeResult {
-        switch m.kind {
-        case .sql(let sql, _):
-            return NodeResult(status: .checked, output: Self.modelKey("model.sql", sql: sql, inputs: graph.needs[i].map { input($0) ?? .zero }))
-        case .csvScript(let args, let table):
-            return try processCSVModel(i, m, args: args, table: table)
-        case .localMerge(let refs, _):
-            return try processMergeModel(i, m, refs: refs)
-        }
+    /// What this build depended on and produced, for the next build's no-op check.
+    func snapshot(reused: Int, checked: Int) -> NoOpSnapshot? {
+        record.snapshot(project: (project.contentHash, project.files), outputDirectory: options.outputDirectory, reused: reused, checked: checked)
     }
 }
 
@@ -314,9 +203,4 @@ struct HashingSink: RowSink {
         for v in values { v.write(into: &s); s.append(0x01) }
         hasher.add("row", String(decoding: s, as: UTF8.self))
     }
-}
-
-extension Fingerprint {
-    /// Stands for an input that has no fingerprint (never happens for a built input).
-    static let zero = Fingerprint(hex: String(repeating: "0", count: 64))!
 }

@@ -14,7 +14,7 @@ public struct BuildState: Sendable, Equatable {
     public struct NodeRecord: Sendable, Equatable {
         /// Reads one record; nil when a field is missing or of the wrong type.
         init?(json: JSONValue) {
-            guard case .string(let fp)? = json["fingerprint"], case .string(let status)? = json["status"],
+            guard case .string(let fp)? = json["fingerprint"], case .string(let text)? = json["status"], let status = Status(rawValue: text),
                 case .number(let d)? = json["durationMs"], let duration = Int(d)
             else { return nil }
             self.init(fingerprint: fp, status: status, durationMs: duration)
@@ -45,18 +45,18 @@ public struct BuildState: Sendable, Equatable {
             if let queriedAt { out.append(contentsOf: ",\n      \"queriedAt\" : \"\(ISODate.format(queriedAt))\"".utf8) }
             if let rows { out.append(contentsOf: ",\n      \"rows\" : \(rows)".utf8) }
             out.append(contentsOf: ",\n      \"status\" : ".utf8)
-            JSONValue.writeString(status, into: &out)
+            JSONValue.writeString(status.rawValue, into: &out)
             out.append(contentsOf: "\n    }".utf8)
         }
 
-        public static let built = "built"
-        public static let reused = "reused"
-        public static let failed = "failed"
+        /// How the node's last build went.
+        public enum Status: String, Sendable {
+            case built, reused, failed
+        }
 
         /// Hex fingerprint of the node's inputs.
         public var fingerprint: String
-        /// "built", "reused" or "failed".
-        public var status: String
+        public var status: Status
         public var durationMs: Int
         public var rows: Int?
         /// When the node's data was queried (ISO-8601 in the JSON).
@@ -66,7 +66,7 @@ public struct BuildState: Sendable, Equatable {
 
         public init(
             fingerprint: String,
-            status: String,
+            status: Status,
             durationMs: Int,
             rows: Int? = nil,
             queriedAt: Date? = nil,

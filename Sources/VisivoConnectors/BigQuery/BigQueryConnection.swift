@@ -34,12 +34,6 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
     var pollWaitMilliseconds = 10_000
 
     /// Reads the credentials and gets a first access token (blocking).
-    public convenience init(source: Source, projectDirectory: String) throws {
-        try self.init(
-            source: source, projectDirectory: projectDirectory,
-            environment: ProcessInfo.processInfo.environment, retry: .standard)
-    }
-
     init(source: Source, projectDirectory: String, environment: [String: String], retry: RetryPolicy) throws {
         sourceName = source.name
         self.retry = retry

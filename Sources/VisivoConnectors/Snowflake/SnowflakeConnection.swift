@@ -29,12 +29,6 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
     private var sequence: Int64 = 0
 
     /// Logs in (blocking).
-    public convenience init(source: Source, projectDirectory: String) throws {
-        try self.init(
-            source: source, projectDirectory: projectDirectory,
-            environment: ProcessInfo.processInfo.environment, retry: .standard)
-    }
-
     init(source: Source, projectDirectory: String, environment: [String: String], retry: RetryPolicy) throws {
         sourceName = source.name
         settings = try SnowflakeSettings(source: source, projectDirectory: projectDirectory, environment: environment)
