@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
+import VisivoSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import VisivoSupport
 #endif
 
 /// One HTTP request of a cloud connector (Snowflake, BigQuery).
