@@ -3,6 +3,10 @@ import Synchronization
 import Testing
 import VisivoServe
 import VisivoSite
+import VisivoTestSupport
+
+@testable import VisivoBuild
+@testable import VisivoLoading
 
 /// Waits up to `seconds` for `condition`, polling.
 func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
@@ -94,9 +98,6 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-@testable import VisivoLoading
-@testable import VisivoBuild
-import VisivoTestSupport
 #endif
 
 @Suite struct ViewerServerTests {
