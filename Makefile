@@ -2,8 +2,8 @@
 #   make run    builds and runs examples/quickstart (SQLite only; nothing else needed),
 #               writes its dashboards to examples/quickstart/dist and says how to look
 #   make test   installs what the tests need (as root: Debian's chromium for the browser
-#               tests), starts throwaway PostgreSQL and MariaDB servers on loopback (the
-#               scripts install them if needed), gets a DuckDB library
+#               tests), starts throwaway PostgreSQL and MariaDB servers and an nginx WebDAV
+#               cache server on loopback (the scripts install them if needed), gets a DuckDB library
 #               (scripts/duckdb-lib.sh: the PyPI wheel in a virtualenv), runs every test
 #               (Swift, the viewer's JavaScript under node, the browser tests under
 #               pytest, a short crash-and-fault run), stops the servers
@@ -92,9 +92,10 @@ test: deps lint build test-deps
 	$(MAKE) browser-test
 	set -e; \
 	duckdb_lib=$$(scripts/duckdb-lib.sh); \
-	trap 'scripts/mariadb-test-server.sh stop; scripts/pg-test-server.sh stop' EXIT; \
+	trap 'scripts/nginx-cache-server.sh stop; scripts/mariadb-test-server.sh stop; scripts/pg-test-server.sh stop' EXIT; \
 	scripts/pg-test-server.sh start; \
 	scripts/mariadb-test-server.sh start; \
+	scripts/nginx-cache-server.sh start; \
 	VISIVO_DUCKDB_LIBRARY="$$duckdb_lib" VISIVO_BINARY=$(CURDIR)/$(BIN) $(SWIFT) test
 
 bench: test-deps plotly

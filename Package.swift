@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The remote cache's HTTP client (SwiftNIO, which the server brings anyway): per-request
+        // deadlines that hold, no hidden re-sends.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libyaml: the YAML parser the loader drives event by event (marks give file:line:column).
@@ -74,7 +77,12 @@ let package = Package(
         // The build: planning, the scheduler, the cache, state files, CSV scripts, outputs.
         .target(
             name: "VisivoBuild",
-            dependencies: ["VisivoLoading", "VisivoConnectors", "CZlib", "CSpawn", "CSQLite"]
+            dependencies: [
+                "VisivoLoading", "VisivoConnectors", "CZlib", "CSpawn", "CSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         // The viewer's ES modules become one classic script (browsers refuse module scripts
         // on file:// pages), embedded with the stylesheet in VisivoSite: the binary needs no

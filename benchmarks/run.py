@@ -8,7 +8,10 @@ and build time divided by it; the per-trace overhead of a single-threaded cold b
 build phase: its time minus the time spent inside the queries, both measured by visivo in
 the same run (output on the work folder's disk, then on tmpfs), and the whole process over
 the floor; and how much smaller the cache is than the data.json it holds. Then one
-trace of 1,000,000 rows x 3 columns: time and peak RSS against its data.json size.
+trace of 1,000,000 rows x 3 columns: time and peak RSS against its data.json size; a
+CSV-script model printing 100 MiB; and, for 1,000 traces, a second runner (another
+checkout, empty local cache) taking everything from a remote cache (nginx WebDAV on
+loopback), against a cold build and a warm local cache.
 
 usage: run.py [--binary PATH] [--work DIR]
 """
@@ -246,6 +249,49 @@ traces:
             "restore_s": restored[0], "restore_rss_kib": restored[1]}
 
 
+def bench_remote(binary, work, n=1000):
+    """A second runner with the remote cache (nginx WebDAV on loopback) against a cold build
+    and against a warm local cache, for n traces. The second runner is another checkout
+    (a copy of the project folder) with an empty local cache."""
+    project = os.path.join(work, f"traces-{n}")
+    subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), project, str(n)], check=True)
+    clone = os.path.join(work, f"traces-{n}-clone")
+    shutil.rmtree(clone, ignore_errors=True)
+    shutil.copytree(project, clone, ignore=shutil.ignore_patterns("target", ".visivo"))
+    port = os.environ.get("BENCH_NGINX_PORT", "58081")
+    env = {**os.environ, "VISIVO_NGINX_PORT": port, "VISIVO_NGINX_DATA": os.path.join(work, "nginx")}
+    script = os.path.join(HERE, "..", "scripts", "nginx-cache-server.sh")
+    subprocess.run([script, "stop"], env=env, check=True, stderr=subprocess.DEVNULL)
+    subprocess.run([script, "start"], env=env, check=True)
+    try:
+        fresh = iter(range(1000))
+
+        def paths(tag):
+            k = next(fresh)
+            return os.path.join(work, "trash", f"remote-{tag}-out-{k}"), os.path.join(work, "trash", f"remote-{tag}-cache-{k}")
+
+        def build(cwd, tag, *extra):
+            out, cache = paths(tag)
+            return run([binary, "build", "--threads", "2", "-o", out, "--cache-dir", cache, *extra], cwd), out, cache
+
+        remotes = iter(range(1000))
+        timings = {"cold": [], "cold_uploading": [], "second_runner": [], "warm_local": []}
+        for _ in range(3):
+            url = f"http://127.0.0.1:{port}/cache/bench-{next(remotes)}"
+            timings["cold"].append(build(project, "cold")[0][0])
+            (up, _, _), _, cache = build(project, "up", "--remote-cache", url)
+            timings["cold_uploading"].append(up)
+            (second, _, text), _, _ = build(clone, "second", "--remote-cache", url)
+            if "built 0," not in text or "from the remote cache" not in text:
+                sys.exit(f"the second runner did not take everything from the remote:\n{text[-500:]}")
+            timings["second_runner"].append(second)
+            warm_out = paths("warm")[0]
+            timings["warm_local"].append(run([binary, "build", "--threads", "2", "-o", warm_out, "--cache-dir", cache], project)[0])
+        return {k: statistics.median(v) for k, v in timings.items()} | {"traces": n}
+    finally:
+        subprocess.run([script, "stop"], env=env, check=False, stderr=subprocess.DEVNULL)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "visivo"))
@@ -270,6 +316,8 @@ def main():
     results["large_trace"] = bench_large(binary, args.work)
     print("benchmarking a CSV-script model printing 100 MiB ...", file=sys.stderr)
     results["csv_model"] = bench_csv(binary, args.work)
+    print("benchmarking a second runner with the remote cache ...", file=sys.stderr)
+    results["remote_cache"] = bench_remote(binary, args.work)
     shutil.rmtree(trash, ignore_errors=True)
     shutil.rmtree(old_trash, ignore_errors=True)
 
@@ -294,6 +342,12 @@ def main():
     lines += ["", "| CSV-script model | script run and loaded | peak RSS | restored from the cache | peak RSS |", "|---|---:|---:|---:|---:|",
               f"| {cm['csv_bytes']/1048576:.0f} MiB of CSV | {cm['build_s']:.2f} s | {cm['build_rss_kib']/1024:.0f} MiB | "
               f"{cm['restore_s']:.2f} s | {cm['restore_rss_kib']/1024:.0f} MiB |"]
+    rc = results["remote_cache"]
+    lines += ["", f"| remote cache, {rc['traces']:,} traces (2 threads, nginx WebDAV on loopback) | wall time |", "|---|---:|",
+              f"| cold build, no remote cache | {rc['cold']:.2f} s |",
+              f"| cold build, uploading to the remote | {rc['cold_uploading']:.2f} s |",
+              f"| second runner: another checkout, empty local cache, all from the remote | {rc['second_runner']:.2f} s |",
+              f"| warm local cache (outputs restored from it) | {rc['warm_local']:.2f} s |"]
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -14,8 +14,28 @@ struct BuildFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR). Keep it between CI runs.", valueName: "dir"))
     var cacheDir: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A shared cache server (bazel-remote, nginx WebDAV, ...; also VISIVO_REMOTE_CACHE). An Authorization header value may come from VISIVO_REMOTE_CACHE_HEADER.",
+            valueName: "url"))
+    var remoteCache: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("read (take results, upload none: pull requests), write, or readwrite (default; also VISIVO_REMOTE_CACHE_MODE).", valueName: "mode"))
+    var remoteCacheMode: String?
+
+    @Option(name: .long, help: ArgumentHelp("The longest one request to the remote cache may take (default 5).", valueName: "seconds"))
+    var remoteCacheTimeout: Double?
+
     mutating func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        do {
+            _ = try RemoteCacheSettings.resolve(option: remoteCache, modeOption: remoteCacheMode, timeoutSeconds: remoteCacheTimeout)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     /// The build options for `project`'s folder with these flags applied.
@@ -24,6 +44,8 @@ struct BuildFlags: ParsableArguments {
         if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
         options.threads = threads
         options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
+        // Checked by validate().
+        options.remoteCache = try? RemoteCacheSettings.resolve(option: remoteCache, modeOption: remoteCacheMode, timeoutSeconds: remoteCacheTimeout)
         return options
     }
 }

@@ -46,7 +46,8 @@ final class ConsoleReporter: BuildReporter {
             if draw { output.write("\r\u{1B}[K[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) \(e.name)") }
         } else if e.kind == .trace || e.kind == .model, e.status == .built || (e.status == .reused && verbose) {
             let rows = e.rows.map { ", \($0) rows" } ?? ""
-            line("[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) '\(e.name)' (\(ms) ms\(rows))")
+            let note = e.status == .reused ? e.message.map { ", \($0)" } ?? "" : ""
+            line("[\(e.done)/\(e.total)] \(e.status.rawValue) \(e.kind) '\(e.name)' (\(ms) ms\(rows)\(note))")
         }
     }
 
@@ -57,7 +58,8 @@ final class ConsoleReporter: BuildReporter {
     func finish(_ s: BuildSummary, note: String? = nil) {
         clearLine()
         let secs = Double(s.wallTime.components.seconds) + Double(s.wallTime.components.attoseconds) / 1e18
-        var line = "built \(s.built), reused \(s.reused), failed \(s.failed), skipped \(s.skipped) in \(String(format: "%.3f", secs)) s"
+        let remote = s.remoteHits > 0 ? " (\(s.remoteHits) from the remote cache)" : ""
+        var line = "built \(s.built), reused \(s.reused)\(remote), failed \(s.failed), skipped \(s.skipped) in \(String(format: "%.3f", secs)) s"
         if let oldest = s.oldestReused, s.reused > 0 {
             line += "; oldest reused result queried \(Self.age(Date().timeIntervalSince(oldest))) ago"
         }

@@ -38,6 +38,8 @@ struct DagCommand: ParsableCommand {
         if !noState {
             var options = BuildOptions(projectDirectory: project.projectDirectory)
             options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
+            // VISIVO_REMOTE_CACHE: "fresh (remote hit)" for what the shared cache holds.
+            options.remoteCache = try? RemoteCacheSettings.resolve(option: nil, modeOption: nil, timeoutSeconds: nil)
             for (i, p) in BuildEngine(compiled, options: options).plan() {
                 states[i] = p.reason
                 if p.stale { stale.insert(i) }

@@ -94,6 +94,37 @@ import VisivoTestSupport
         }
     }
 
+    /// `--remote-cache`: one checkout uploads, another takes everything (and `--explain`
+    /// says so); a bad address is a usage error.
+    @Test func remoteCacheFlags() throws {
+        let server = NginxTestServer.current
+        try server.check()
+        let remote = server.freshLocation("cli")
+        try withTemporaryDirectory { a in
+            try withTemporaryDirectory { b in
+                try withTemporaryDirectory { c in
+                    try ShopProject.setUp(a)
+                    for dir in [b, c] {
+                        for f in ["project.visivo.yml", "make.sh", "shop.db", "other.db"] {
+                            try FileManager.default.copyItem(atPath: a + "/" + f, toPath: dir + "/" + f)
+                        }
+                    }
+                    let first = try visivo(["build", "--remote-cache", remote.url], in: a)
+                    #expect(first.status == 0, "\(first.stderr)")
+                    let second = try visivo(["build", "-v", "--remote-cache", remote.url, "--remote-cache-mode", "read"], in: b)
+                    #expect(second.status == 0)
+                    #expect(second.stderr.contains("built 0, reused 5 (5 from the remote cache), failed 0"), "\(second.stderr)")
+                    #expect(second.stderr.contains("reused trace 'by region' ("), "\(second.stderr)")
+                    #expect(second.stderr.contains(", from the remote cache)"), "\(second.stderr)")
+                    let explain = try visivo(["build", "--explain", "--dry-run", "--remote-cache", remote.url], in: c)
+                    #expect(explain.stdout.contains("trace     by region  fresh (remote hit: restored from the remote cache)"), "\(explain.stdout)")
+                    let bad = try visivo(["build", "--remote-cache", "ftp://example.com/x"], in: c)
+                    #expect(bad.status == 64 && bad.stderr.contains("must be an http:// or https:// address"), "\(bad.stderr)")
+                }
+            }
+        }
+    }
+
     @Test func compileWritesQueriesAndMasksPasswords() throws {
         try withTemporaryDirectory { dir in
             try write(

@@ -53,9 +53,10 @@ package func makeSQLite(_ path: String, _ sql: String) throws {
 package final class RecordingReporter: BuildReporter {
     package init() {}
     package let events = Mutex<[NodeEvent]>([])
+    package let warnings = Mutex<[String]>([])
     package func started(total: Int) {}
     package func finished(_ event: NodeEvent) { events.withLock { $0.append(event) } }
-    package func warning(_ text: String) {}
+    package func warning(_ text: String) { warnings.withLock { $0.append(text) } }
 
     package func status(of name: String) -> NodeStatus? { events.withLock { $0.last { $0.name == name }?.status } }
     package func names(with status: NodeStatus) -> Set<String> { events.withLock { Set($0.filter { $0.status == status }.map(\.name)) } }
@@ -65,7 +66,8 @@ package final class RecordingReporter: BuildReporter {
 /// Builds the project in `dir` through the library, as `visivo build` does.
 @discardableResult
 package func build(
-    _ dir: String, threads: Int = 4, refresh: Bool = false, select: [String] = [], cacheDirectory: String? = nil, environment: [String: String] = [:]
+    _ dir: String, threads: Int = 4, refresh: Bool = false, select: [String] = [], cacheDirectory: String? = nil, environment: [String: String] = [:],
+    remoteCache: RemoteCacheSettings? = nil
 )
     throws -> (BuildSummary, RecordingReporter)
 {
@@ -75,6 +77,7 @@ package func build(
     options.threads = threads
     options.refreshAll = refresh
     if let cacheDirectory { options.cacheDirectory = cacheDirectory }
+    options.remoteCache = remoteCache
     if !select.isEmpty { options.selection = try NodeSelector(graph: compiled.graph).select(select) }
     let reporter = RecordingReporter()
     let summary = try BuildEngine(compiled, options: options).run(reporter: reporter)

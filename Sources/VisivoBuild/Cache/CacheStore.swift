@@ -10,6 +10,29 @@ public protocol CacheStore: Sendable {
     func store(_ key: Fingerprint, _ data: Data) throws
     /// Whether an object exists for `key` (without validating it).
     func contains(_ key: Fingerprint) -> Bool
+    /// Where the object for `key` is, asking a remote only when the local cache has none
+    /// (`dag`, `--explain`); nil when there is none.
+    func locate(_ key: Fingerprint) -> CacheLocation?
+    /// The stored bytes and where they came from.
+    func fetch(_ key: Fingerprint) -> (Data, CacheLocation)?
+    /// A build begins: `warn` tells the user of trouble as it happens.
+    func beginBuild(warn: @escaping @Sendable (String) -> Void)
+    /// A build's nodes are done: finish writes (packs, uploads); problems to report.
+    func finishBuild() -> [String]
+}
+
+/// Where a cached result was found.
+public enum CacheLocation: Sendable, Equatable {
+    case local
+    /// On the shared cache server (`--remote-cache`), and now kept locally too.
+    case remote
+}
+
+extension CacheStore {
+    public func locate(_ key: Fingerprint) -> CacheLocation? { contains(key) ? .local : nil }
+    public func fetch(_ key: Fingerprint) -> (Data, CacheLocation)? { load(key).map { ($0, .local) } }
+    public func beginBuild(warn: @escaping @Sendable (String) -> Void) {}
+    public func finishBuild() -> [String] { [] }
 }
 
 /// Errors from writing or maintaining a `FileCache`.

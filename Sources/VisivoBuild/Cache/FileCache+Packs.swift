@@ -29,6 +29,13 @@ extension FileCache {
     /// Makes this instance's pack visible by writing its index (call once the build's
     /// stores are done), then merges packs when more than `maxPacks` have piled up.
     /// Problems land in `problems`: the results are in the build's outputs either way.
+    /// The end of a build: its pack becomes visible; the corrupt objects it met (each a
+    /// miss, rebuilt) are reported.
+    public func finishBuild() -> [String] {
+        finishPack()
+        return problems.map { "cache: \($0)" }
+    }
+
     public func finishPack() {
         guard
             let w = packs.withLock({ p -> PackWriter? in

@@ -181,7 +181,12 @@ public final class FileCache: CacheStore {
     }
 
     public func store(_ key: Fingerprint, _ data: Data) throws {
-        let object = try Self.encode(data, key: key)
+        try storeEncoded(key, try Self.encode(data, key: key))
+    }
+
+    /// Stores an object already encoded for `key` (see `encode`), as a remote cache hands
+    /// it over.
+    func storeEncoded(_ key: Fingerprint, _ object: Data) throws {
         let intoPack = packs.withLock { p -> Bool in
             p.stores += 1
             return p.stores > packAfter

@@ -40,8 +40,14 @@ public final class BuildEngine: Sendable {
             return nil
         }
         work = NodeWork(
-            compiled: compiled, options: options, cache: cache ?? FileCache(root: options.cacheDirectory), pool: pool, scripts: ScriptRunner(),
+            compiled: compiled, options: options, cache: cache ?? Self.cache(options), pool: pool, scripts: ScriptRunner(),
             session: session)
+    }
+
+    /// The cache folder, with the shared cache server in front of it when one is set.
+    static func cache(_ options: BuildOptions) -> any CacheStore {
+        let files = FileCache(root: options.cacheDirectory)
+        return options.remoteCache.map { RemoteCache(local: files, settings: $0) } ?? files
     }
 
     /// The nodes a build of `selection` touches: the selection and all it needs.
@@ -55,7 +61,9 @@ public final class BuildEngine: Sendable {
 
     /// Fresh or stale, and why, for every node, without running anything.
     public func plan() -> [Int: NodePlan] {
-        work.plan(nodes: nodesToBuild())
+        // What the plan took from a remote cache is kept (its pack finished).
+        defer { _ = work.cache.finishBuild() }
+        return work.plan(nodes: nodesToBuild())
     }
 
     /// Ctrl-C: stop handing out work, cancel running queries and scripts.
@@ -81,6 +89,7 @@ public final class BuildEngine: Sendable {
         work.outputs.sweepScratch()
         work.record.load()
         for w in compiled.warnings { reporter.warning(w) }
+        work.cache.beginBuild { reporter.warning($0) }
 
         let graph = compiled.graph
         let nodes = nodesToBuild()
@@ -112,12 +121,10 @@ public final class BuildEngine: Sendable {
         summary.cancelled = summary.cancelled || cancelFlag.load(ordering: .relaxed)
         summary.oldestReused = work.record.oldestReused()
         summary.queryTime = .nanoseconds(work.queryNanoseconds.load(ordering: .relaxed))
-        // This build's pack becomes visible; a corrupt cache object was a miss and has
-        // been rebuilt: say so once.
-        if let files = work.cache as? FileCache {
-            files.finishPack()
-            for problem in files.problems { reporter.warning("cache: \(problem)") }
-        }
+        // This build's pack becomes visible, uploads finish (up to their limit), and what
+        // went wrong with the cache is said once.
+        for problem in work.cache.finishBuild() { reporter.warning(problem) }
+        summary.remoteHits = (work.cache as? RemoteCache)?.hits ?? 0
         summary.wallTime = ContinuousClock.now - started
         ready(summary)
         // The state is saved even when project.json cannot be written: it records what

@@ -18,6 +18,8 @@ public struct BuildOptions: Sendable {
     public var cacheDirectory: String
     /// The state file and the stat cache (`.visivo`).
     public var stateDirectory: String
+    /// A shared cache server in front of which the local cache sits (`--remote-cache`).
+    public var remoteCache: RemoteCacheSettings? = nil
 
     public init(projectDirectory: String) {
         outputDirectory = projectDirectory + "/target"
@@ -82,6 +84,8 @@ public protocol BuildReporter: Sendable {
 public struct BuildSummary: Sendable {
     public var built = 0
     public var reused = 0
+    /// Of the reused: results that came from the remote cache.
+    public var remoteHits = 0
     public var checked = 0
     public var failed = 0
     public var skipped = 0

@@ -33,10 +33,21 @@ struct CachedStep {
 enum Decision {
     /// Outputs on disk already hold this result.
     case inPlace(Fingerprint, BuildState.NodeRecord)
-    /// The cache holds it; outputs must be restored (`peek`: it is there, unread).
-    case inCache(CachedResult?)
+    /// The cache holds it (here or on the remote); outputs must be restored. The result
+    /// is nil when it was only located, not read.
+    case inCache(CachedResult?, CacheLocation)
     /// It must run, for this reason.
     case run(String)
+}
+
+/// How far `decide` looks into the cache.
+enum CacheLookup {
+    /// Not at all: only outputs in place count (the build's first pass).
+    case skip
+    /// Asks where the result is, reading nothing (`dag`, `--dry-run`, `--explain`).
+    case locate
+    /// Reads it (a worker about to restore it).
+    case load
 }
 
 extension NodeWork {
@@ -142,10 +153,9 @@ extension NodeWork {
         return false
     }
 
-    /// Whether a cached node is up to date, restorable, or must run (and why). With
-    /// `peek`, the cache is asked only whether it holds the key (nothing is read);
+    /// Whether a cached node is up to date, restorable, or must run (and why).
     /// `confirming` counts outputs found in place as this build's (the plan only looks).
-    func decide(_ step: CachedStep, peek: Bool, confirming: Bool) -> Decision {
+    func decide(_ step: CachedStep, lookup: CacheLookup, confirming: Bool) -> Decision {
         if step.refresh { return .run("--refresh") }
         let record = self.record.previous(step.name)
         if let r = record, r.fingerprint == step.key.hex, r.status != .failed,
@@ -154,10 +164,15 @@ extension NodeWork {
             if self.record.expired(r.queriedAt, step.maxAge) { return .run("older than its max_age") }
             return .inPlace(out, r)
         }
-        if peek, cache.contains(step.key) { return .inCache(nil) }
-        if !peek, let data = cache.load(step.key), let cached = CachedResult(decoding: data) {
-            if self.record.expired(cached.queriedAt, step.maxAge) { return .run("older than its max_age") }
-            return .inCache(cached)
+        switch lookup {
+        case .skip: break
+        case .locate:
+            if let location = cache.locate(step.key) { return .inCache(nil, location) }
+        case .load:
+            if let (data, location) = cache.fetch(step.key), let cached = CachedResult(decoding: data) {
+                if self.record.expired(cached.queriedAt, step.maxAge) { return .run("older than its max_age") }
+                return .inCache(cached, location)
+            }
         }
         guard let r = record else { return .run("never built") }
         if r.status == .failed { return .run("failed last time") }
@@ -194,13 +209,14 @@ extension NodeWork {
                     _ = try sourceKey(s, probe: nil)
                     plans[i] = NodePlan(stale: true, reason: "stale until its freshness probe runs", runs: false)
                 case .cached(let step):
-                    switch decide(step, peek: true, confirming: false) {
+                    switch decide(step, lookup: .locate, confirming: false) {
                     case .inPlace(let out, _):
                         known[i] = out
                         plans[i] = NodePlan(stale: false, reason: "fresh", runs: true)
-                    case .inCache:
+                    case .inCache(_, let location):
                         known[i] = restoredOutput(step)
-                        plans[i] = NodePlan(stale: false, reason: "fresh (restored from cache)", runs: true)
+                        let reason = location == .remote ? "fresh (remote hit: restored from the remote cache)" : "fresh (restored from cache)"
+                        plans[i] = NodePlan(stale: false, reason: reason, runs: true)
                     case .run(let why):
                         plans[i] = NodePlan(stale: true, reason: "stale: \(why)", runs: true)
                     }

@@ -65,7 +65,7 @@ extension NodeWork {
             t.name, result: NodeResult(status: .reused, output: result.output, rows: result.rows),
             queriedAt: record.withLock { $0.state.nodes[t.name]?.queriedAt })
         var r = result
-        r.note = note
+        if let note { r.note = note }
         return r
     }
 

@@ -150,7 +150,7 @@ final class NodeWork: Sendable {
         _ step: CachedStep, mode: Mode, restore: (CachedResult) throws -> Fingerprint, run: () throws -> (CachedResult, Fingerprint)
     ) throws -> NodeResult? {
         // The first pass touches no cache object: in place, or left for a worker.
-        let decision = decide(step, peek: mode == .inPlaceOnly, confirming: true)
+        let decision = decide(step, lookup: mode == .inPlaceOnly ? .skip : .load, confirming: true)
         if mode == .inPlaceOnly {
             guard case .inPlace = decision else { return nil }
         }
@@ -158,12 +158,12 @@ final class NodeWork: Sendable {
         case .inPlace(let out, let r):
             record.remember(step.name, key: step.key, output: out, status: .reused, rows: r.rows, queriedAt: r.queriedAt, duration: 0, maxAge: step.maxAge)
             return NodeResult(status: .reused, output: out, rows: r.rows)
-        case .inCache(let cached?):
+        case .inCache(let cached?, let location):
             let out = try restore(cached)
             record.remember(
                 step.name, key: step.key, output: out, status: .reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0, maxAge: step.maxAge)
-            return NodeResult(status: .reused, output: out, rows: cached.rows)
-        case .inCache(nil), .run:
+            return NodeResult(status: .reused, output: out, rows: cached.rows, note: location == .remote ? "from the remote cache" : nil)
+        case .inCache(nil, _), .run:
             let t0 = ContinuousClock.now
             let (result, out) = try run()
             try result.withEncoded { try cache.store(step.key, $0) }
