@@ -59,7 +59,7 @@ struct BuildCommand: ParsableCommand {
         let engine = BuildEngine(compiled, options: options)
 
         if dryRun || explain {
-            let plans = engine.plan()
+            let plans = engine.plan { Terminal.error("warning: \($0)") }
             let graph = compiled.graph
             var stale = 0
             for i in graph.nodes.indices {

@@ -40,7 +40,7 @@ struct DagCommand: ParsableCommand {
             options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
             // VISIVO_REMOTE_CACHE: "fresh (remote hit)" for what the shared cache holds.
             options.remoteCache = try? RemoteCacheSettings.resolve(option: nil, modeOption: nil, timeoutSeconds: nil)
-            for (i, p) in BuildEngine(compiled, options: options).plan() {
+            for (i, p) in BuildEngine(compiled, options: options).plan(warn: { Terminal.error("warning: \($0)") }) {
                 states[i] = p.reason
                 if p.stale { stale.insert(i) }
             }

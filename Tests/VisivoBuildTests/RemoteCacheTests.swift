@@ -4,6 +4,7 @@ import VisivoTestSupport
 
 @testable import VisivoBuild
 @testable import VisivoQuery
+@testable import VisivoSupport
 
 /// The remote cache against a real HTTP cache server: the nginx WebDAV server `make test`
 /// starts (scripts/nginx-cache-server.sh), a port nothing listens on, and a server that
@@ -151,6 +152,39 @@ import VisivoTestSupport
         }
     }
 
+    /// Uploads run on threads that end with the queue: a long `serve` keeps none.
+    @Test func uploadThreadsEndWithTheirWork() throws {
+        let remote = try Self.server().freshLocation("threads")
+        try withTemporaryDirectory { dir in
+            let cache = RemoteCache(local: FileCache(root: dir + "/cache"), settings: Self.settings(remote.url))
+            cache.beginBuild { Issue.record("warning: \($0)") }
+            var keys: [Fingerprint] = []
+            for n in 0..<20 {
+                var h = FingerprintHasher()
+                h.add("n", n)
+                keys.append(h.finalize())
+                try cache.store(keys[n], Data("result \(n)".utf8))
+            }
+            #expect(cache.finishBuild().isEmpty && cache.drain().isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: remote.folder + "/ac").count == 20)
+            #expect(eventuallyTrue { cache.uploads.threadCount == 0 })
+            // Another cache (another checkout) reads every one back.
+            let other = RemoteCache(local: FileCache(root: dir + "/other"), settings: Self.settings(remote.url))
+            for (n, key) in keys.enumerated() {
+                let (data, location) = try #require(other.fetch(key))
+                #expect(String(decoding: data, as: UTF8.self) == "result \(n)" && location == .remote)
+            }
+        }
+    }
+
+    func eventuallyTrue(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<100 {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
     @Test func readModeUploadsNothing() throws {
         let remote = try Self.server().freshLocation("readonly")
         try withTemporaryDirectory { a in
@@ -190,8 +224,17 @@ import VisivoTestSupport
     @Test func settingsFromFlagsAndEnvironment() throws {
         let env = ["VISIVO_REMOTE_CACHE": "https://user:pw@cache.example.com/visivo/", "VISIVO_REMOTE_CACHE_HEADER": "Bearer t"]
         let s = try #require(try RemoteCacheSettings.resolve(option: nil, modeOption: "read", timeoutSeconds: 2.5, environment: env))
-        #expect(s.url.absoluteString == "https://user:pw@cache.example.com/visivo" && s.mode == .read && s.authorization == "Bearer t")
+        #expect(s.url.absoluteString == "https://cache.example.com/visivo" && s.mode == .read && s.authorization == "Bearer t")
         #expect(s.timeout == .milliseconds(2500) && s.displayURL == "https://cache.example.com/visivo")
+        // Without a header, the address's user and password become a Basic one.
+        let basic = try #require(try RemoteCacheSettings.resolve(option: "http://bob:p@ss@h:8080/c", modeOption: nil, timeoutSeconds: nil, environment: [:]))
+        #expect(basic.authorization == "Basic " + Data("bob:p@ss".utf8).base64EncodedString() && basic.displayURL == "http://h:8080/c")
+        do {
+            _ = try RemoteCacheSettings.resolve(option: "https//bob:s3cret@host", modeOption: nil, timeoutSeconds: nil, environment: [:])
+            Issue.record("accepted an address without a scheme")
+        } catch {
+            #expect(!error.description.contains("s3cret"))
+        }
         #expect(try RemoteCacheSettings.resolve(option: nil, modeOption: nil, timeoutSeconds: nil, environment: [:]) == nil)
         #expect(throws: RemoteCacheSettings.Invalid.self) {
             try RemoteCacheSettings.resolve(option: "ftp://x", modeOption: nil, timeoutSeconds: nil, environment: [:])

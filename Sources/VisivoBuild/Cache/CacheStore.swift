@@ -17,8 +17,13 @@ public protocol CacheStore: Sendable {
     func fetch(_ key: Fingerprint) -> (Data, CacheLocation)?
     /// A build begins: `warn` tells the user of trouble as it happens.
     func beginBuild(warn: @escaping @Sendable (String) -> Void)
-    /// A build's nodes are done: finish writes (packs, uploads); problems to report.
+    /// A build's nodes are done: finish local writes (packs); problems to report.
     func finishBuild() -> [String]
+    /// The build's own records are saved: wait (within a limit) for writes that may lag,
+    /// such as uploads to a remote cache; problems to report.
+    func drain() -> [String]
+    /// Ctrl-C: give up on writes that may lag.
+    func abandon()
 }
 
 /// Where a cached result was found.
@@ -33,6 +38,8 @@ extension CacheStore {
     public func fetch(_ key: Fingerprint) -> (Data, CacheLocation)? { load(key).map { ($0, .local) } }
     public func beginBuild(warn: @escaping @Sendable (String) -> Void) {}
     public func finishBuild() -> [String] { [] }
+    public func drain() -> [String] { [] }
+    public func abandon() {}
 }
 
 /// Errors from writing or maintaining a `FileCache`.

@@ -60,10 +60,13 @@ public final class BuildEngine: Sendable {
     }
 
     /// Fresh or stale, and why, for every node, without running anything.
-    public func plan() -> [Int: NodePlan] {
+    /// - Parameter warn: told of trouble with the cache (a remote cache that is down).
+    public func plan(warn: @escaping @Sendable (String) -> Void = { _ in }) -> [Int: NodePlan] {
+        work.cache.beginBuild(warn: warn)
+        let plans = work.plan(nodes: nodesToBuild())
         // What the plan took from a remote cache is kept (its pack finished).
-        defer { _ = work.cache.finishBuild() }
-        return work.plan(nodes: nodesToBuild())
+        for problem in work.cache.finishBuild() { warn(problem) }
+        return plans
     }
 
     /// Ctrl-C: stop handing out work, cancel running queries and scripts.
@@ -71,6 +74,7 @@ public final class BuildEngine: Sendable {
         cancelFlag.store(true, ordering: .relaxed)
         work.pool.cancelAll()
         work.scripts.cancelAll()
+        work.cache.abandon()
         // Last: it waits for the node the first pass is settling, if any.
         current.withLock { $0 }?.stop()
     }
@@ -121,10 +125,8 @@ public final class BuildEngine: Sendable {
         summary.cancelled = summary.cancelled || cancelFlag.load(ordering: .relaxed)
         summary.oldestReused = work.record.oldestReused()
         summary.queryTime = .nanoseconds(work.queryNanoseconds.load(ordering: .relaxed))
-        // This build's pack becomes visible, uploads finish (up to their limit), and what
-        // went wrong with the cache is said once.
+        // This build's pack becomes visible, and what went wrong with the cache is said once.
         for problem in work.cache.finishBuild() { reporter.warning(problem) }
-        summary.remoteHits = (work.cache as? RemoteCache)?.hits ?? 0
         summary.wallTime = ContinuousClock.now - started
         ready(summary)
         // The state is saved even when project.json cannot be written: it records what
@@ -138,6 +140,8 @@ public final class BuildEngine: Sendable {
         {
             try? work.snapshot(reused: summary.built + summary.reused, checked: summary.checked)?.save(to: snapshotPath)
         }
+        // Last: uploads to a remote cache may lag; everything above is saved already.
+        for problem in work.cache.drain() { reporter.warning(problem) }
         summary.wallTime = ContinuousClock.now - started
         return summary
     }
@@ -192,7 +196,7 @@ final class BuildRun: @unchecked Sendable {
             switch attempt(i) {
             case .success(let r)?:
                 scheduler.finish(i, .succeeded)
-                record(i, r.status, ContinuousClock.now - t0, rows: r.rows, message: r.note, output: r.output)
+                record(i, r.status, ContinuousClock.now - t0, rows: r.rows, message: r.note, output: r.output, remote: r.remote)
             case .failure(let e)?:
                 let skipped = scheduler.finish(i, .failed)
                 record(i, .failed, ContinuousClock.now - t0, rows: nil, message: e.message)
@@ -235,7 +239,7 @@ final class BuildRun: @unchecked Sendable {
             switch outcome {
             case .success(let r):
                 scheduler.finish(i, .succeeded)
-                record(i, r.status, elapsed, rows: r.rows, message: r.note, output: r.output)
+                record(i, r.status, elapsed, rows: r.rows, message: r.note, output: r.output, remote: r.remote)
             case .failure(let e):
                 let isCancel = cancelled() || e.cancelled
                 let skipped = scheduler.finish(i, isCancel ? .cancelled : .failed)
@@ -249,11 +253,13 @@ final class BuildRun: @unchecked Sendable {
     }
 
     /// Counts and reports a finished node; called with `condition` locked.
-    func record(_ i: Int, _ status: NodeStatus, _ duration: Duration, rows: Int?, message: String?, output: Fingerprint? = nil) {
+    func record(_ i: Int, _ status: NodeStatus, _ duration: Duration, rows: Int?, message: String?, output: Fingerprint? = nil, remote: Bool = false) {
         done += 1
         switch status {
         case .built: summary.built += 1
-        case .reused: summary.reused += 1
+        case .reused:
+            summary.reused += 1
+            if remote { summary.remoteHits += 1 }
         case .checked: summary.checked += 1
         case .failed: summary.failed += 1
         case .skipped: summary.skipped += 1

@@ -16,9 +16,10 @@ enum NodeKeys {
 
     /// A source: its connection settings without secrets, the database file's content for
     /// file sources (WAL included), and the freshness probe's answer when there is one.
-    /// `file` hashes a file, `absent` notes an optional file that is not there.
+    /// `file` hashes a file, `absent` notes an optional file that is not there; `probe`
+    /// runs the freshness probe (nil: none, or not now), after the files are read.
     static func source(
-        _ s: Source, in project: CompiledProject, file: (String) throws -> Fingerprint, absent: (String) -> Void, probe: Fingerprint?
+        _ s: Source, in project: CompiledProject, file: (String) throws -> Fingerprint, absent: (String) -> Void, probe: () throws -> Fingerprint?
     ) throws -> Fingerprint {
         var h = FingerprintHasher()
         h.add("kind", "source")
@@ -46,7 +47,7 @@ enum NodeKeys {
             }
             h.add("port", s.port ?? 0)
         }
-        if let probe { h.add("probe", probe) }
+        if let answer = try probe() { h.add("probe", answer) }
         return h.finalize()
     }
 

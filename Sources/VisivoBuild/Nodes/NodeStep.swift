@@ -59,7 +59,7 @@ extension NodeWork {
         case .source:
             let s = compiled.source(named: node.name)!
             if s.freshness != nil { return .probe(s) }
-            return .settled(try sourceKey(s, probe: nil))
+            return .settled(try sourceKey(s, probe: { nil }))
         case .model:
             let m = compiled.model(named: node.name)!
             switch m.kind {
@@ -110,8 +110,8 @@ extension NodeWork {
             output: { NodeKeys.hash($0) })
     }
 
-    /// A source's key; `probe` is the freshness probe's answer, when it has one.
-    func sourceKey(_ s: Source, probe: Fingerprint?) throws -> Fingerprint {
+    /// A source's key; `probe` gives the freshness probe's answer, when it is asked for.
+    func sourceKey(_ s: Source, probe: () throws -> Fingerprint?) throws -> Fingerprint {
         try NodeKeys.source(s, in: compiled, file: record.hash(of:), absent: record.noteAbsent, probe: probe)
     }
 
@@ -206,7 +206,7 @@ extension NodeWork {
                     plans[i] = NodePlan(stale: false, reason: "fresh", runs: false)
                 case .probe(let s):
                     // What reads it is known only once the probe has answered.
-                    _ = try sourceKey(s, probe: nil)
+                    _ = try sourceKey(s, probe: { nil })
                     plans[i] = NodePlan(stale: true, reason: "stale until its freshness probe runs", runs: false)
                 case .cached(let step):
                     switch decide(step, lookup: .locate, confirming: false) {

@@ -13,6 +13,8 @@ struct NodeResult: Sendable {
     var output: Fingerprint
     var rows: Int? = nil
     var note: String? = nil
+    /// Restored from a remote cache.
+    var remote = false
 }
 
 /// A node's failure, already worded for the user.
@@ -99,7 +101,7 @@ final class NodeWork: Sendable {
             result = NodeResult(status: .checked, output: out)
         case .probe(let s):
             guard mode == .full else { return nil }
-            result = NodeResult(status: .checked, output: try sourceKey(s, probe: try runProbe(s)))
+            result = NodeResult(status: .checked, output: try sourceKey(s, probe: { try runProbe(s) }))
         case .cached(let step):
             let done: NodeResult?
             switch node.kind {
@@ -162,7 +164,8 @@ final class NodeWork: Sendable {
             let out = try restore(cached)
             record.remember(
                 step.name, key: step.key, output: out, status: .reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0, maxAge: step.maxAge)
-            return NodeResult(status: .reused, output: out, rows: cached.rows, note: location == .remote ? "from the remote cache" : nil)
+            let remote = location == .remote
+            return NodeResult(status: .reused, output: out, rows: cached.rows, note: remote ? "from the remote cache" : nil, remote: remote)
         case .inCache(nil, _), .run:
             let t0 = ContinuousClock.now
             let (result, out) = try run()

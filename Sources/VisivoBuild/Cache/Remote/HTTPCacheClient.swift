@@ -39,9 +39,10 @@ final class HTTPCacheClient: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// The body at `path`, or nil when the server has none (404).
-    func get(_ path: String) throws(Failure) -> [UInt8]? {
-        let response = try send(.GET, path, body: nil)
+    /// The body at `path`, or nil when the server has none (404). A body longer than
+    /// `limit` bytes is not read to its end: it is not what was asked for.
+    func get(_ path: String, limit: Int) throws(Failure) -> [UInt8]? {
+        let response = try send(.GET, path, body: nil, limit: limit)
         if response.status == .notFound { return nil }
         guard response.status == .ok else { throw .status(Int(response.status.code)) }
         guard var body = response.body else { return [] }
@@ -62,7 +63,7 @@ final class HTTPCacheClient: Sendable {
         guard (200..<300).contains(Int(response.status.code)) else { throw .status(Int(response.status.code)) }
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?) throws(Failure) -> HTTPClient.Response {
+    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, limit: Int = 1 << 16) throws(Failure) -> HTTPClient.Response {
         do {
             var request = try HTTPClient.Request(url: settings.url.absoluteString + "/" + path, method: method)
             if let authorization = settings.authorization { request.headers.add(name: "Authorization", value: authorization) }
@@ -73,7 +74,10 @@ final class HTTPCacheClient: Sendable {
             let deadline =
                 NIODeadline.now()
                 + .nanoseconds(Int64(settings.timeout.components.seconds) * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000)
-            return try client.execute(request: request, deadline: deadline).wait()
+            let accumulator = ResponseAccumulator(request: request, maxBodySize: limit)
+            return try client.execute(request: request, delegate: accumulator, deadline: deadline).futureResult.wait()
+        } catch is ResponseAccumulator.ResponseTooBigError {
+            throw .transport("it sent more bytes than the record names")
         } catch let error as HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: throw .timedOut

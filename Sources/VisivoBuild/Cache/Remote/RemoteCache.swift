@@ -22,7 +22,6 @@ public final class RemoteCache: CacheStore {
         var warned = false
         var warn: (@Sendable (String) -> Void)?
         var problems: [String] = []
-        var hits = 0
     }
 
     public init(local: FileCache, settings: RemoteCacheSettings) {
@@ -33,9 +32,6 @@ public final class RemoteCache: CacheStore {
     }
 
     deinit { client.shutdown() }
-
-    /// Results this build took from the remote.
-    public var hits: Int { state.withLock { $0.hits } }
 
     static func actionPath(_ key: Fingerprint) -> String { "ac/" + key.hex }
     static func contentPath(_ digest: String) -> String { "cas/" + digest }
@@ -61,12 +57,13 @@ public final class RemoteCache: CacheStore {
         if let data = local.load(key) { return (data, .local) }
         guard settings.mode.reads, isUp else { return nil }
         do {
-            guard let record = try client.get(Self.actionPath(key)) else { return nil }
+            guard let record = try client.get(Self.actionPath(key), limit: 4096) else { return nil }
             guard let entry = ActionRecord(record) else {
-                problem("the remote's record for \(key.hex.prefix(12)) is not one visivo wrote; built here instead")
+                // A server that answers anything to everything is not a cache.
+                failed(HTTPCacheClient.Failure.transport("its answer for a result record is not one (is this a cache server?)"))
                 return nil
             }
-            guard let object = try client.get(Self.contentPath(entry.digest)) else { return nil }
+            guard let object = try client.get(Self.contentPath(entry.digest), limit: entry.size) else { return nil }
             let digest = Fingerprint(digest: SHA256.hash(data: object)).hex
             guard digest == entry.digest, object.count == entry.size else {
                 problem("a remote object for \(key.hex.prefix(12)) does not match its digest (damaged on the server); built here instead")
@@ -79,7 +76,6 @@ public final class RemoteCache: CacheStore {
             }
             // Kept locally: the next build needs no network for it.
             try? local.storeEncoded(key, encoded)
-            state.withLock { $0.hits += 1 }
             return (data, .remote)
         } catch {
             failed(error)
@@ -93,30 +89,36 @@ public final class RemoteCache: CacheStore {
         if settings.mode.writes, isUp { uploads.enqueue(key: key, object: Array(object)) }
     }
 
+    /// A remote found down stays down for this cache (one build, or one plan and its build).
     public func beginBuild(warn: @escaping @Sendable (String) -> Void) {
-        state.withLock {
-            $0.warn = warn
-            $0.down = false
-            $0.warned = false
-            $0.problems = []
-            $0.hits = 0
-        }
+        state.withLock { $0.warn = warn }
         uploads.onFailure.withLock { $0 = { [weak self] in self?.failed($0) } }
     }
 
     public func finishBuild() -> [String] {
-        let problems = local.finishBuild()
+        local.finishBuild()
+            + state.withLock { s in
+                defer { s.problems = [] }
+                return s.problems
+            }
+    }
+
+    public func drain() -> [String] {
         let unsent = uploads.finish(within: settings.uploadWait)
-        var mine = state.withLock { s in
+        var problems = state.withLock { s in
+            // Nothing is told after the build's end; what is left is returned here.
+            s.warn = nil
             defer { s.problems = [] }
             return s.problems
         }
         if unsent.dropped > 0 {
-            mine.append(
+            problems.append(
                 "remote cache \(settings.displayURL): \(unsent.dropped) result\(unsent.dropped == 1 ? " was" : "s were") not uploaded (\(unsent.reason))")
         }
-        return problems + mine
+        return problems
     }
+
+    public func abandon() { uploads.stop() }
 
     // MARK: - Failures
 

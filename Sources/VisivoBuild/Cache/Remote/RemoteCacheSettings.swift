@@ -35,11 +35,20 @@ public struct RemoteCacheSettings: Sendable, Equatable {
         url: URL, mode: Mode = .readwrite, authorization: String? = nil, timeout: Duration = .seconds(5), uploadWait: Duration = .seconds(30),
         maxPendingBytes: Int = 256 << 20, uploadConcurrency: Int = 4
     ) {
-        var text = url.absoluteString
+        // A user name and password in the address become a Basic header (unless a header
+        // is given), and leave the address: no message can show them.
+        var parts = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var basic: String? = nil
+        if let user = parts?.user {
+            basic = "Basic " + Data("\(user):\(parts?.password ?? "")".utf8).base64EncodedString()
+            parts?.user = nil
+            parts?.password = nil
+        }
+        var text = parts?.url?.absoluteString ?? url.absoluteString
         while text.hasSuffix("/") { text.removeLast() }
         self.url = URL(string: text) ?? url
         self.mode = mode
-        self.authorization = authorization
+        self.authorization = authorization ?? basic
         self.timeout = timeout
         self.uploadWait = uploadWait
         self.maxPendingBytes = maxPendingBytes
@@ -58,7 +67,8 @@ public struct RemoteCacheSettings: Sendable, Equatable {
     ) throws(Invalid) -> RemoteCacheSettings? {
         guard let text = option ?? environment["VISIVO_REMOTE_CACHE"], !text.isEmpty else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
-            throw Invalid(description: "the remote cache must be an http:// or https:// address (got '\(redacted(text))')")
+            // Not echoed: a mistyped address may hold a password.
+            throw Invalid(description: "the remote cache must be an http:// or https:// address with a host name")
         }
         let modeText = modeOption ?? environment["VISIVO_REMOTE_CACHE_MODE"] ?? "readwrite"
         guard let mode = Mode(rawValue: modeText.lowercased()) else {
@@ -72,11 +82,6 @@ public struct RemoteCacheSettings: Sendable, Equatable {
         return settings
     }
 
-    /// The address as messages show it: without a user name or password in it.
-    public var displayURL: String { Self.redacted(url.absoluteString) }
-
-    static func redacted(_ text: String) -> String {
-        guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at else { return text }
-        return String(text[..<scheme.upperBound]) + String(text[text.index(after: at)...])
-    }
+    /// The address as messages show it (it holds no user name or password).
+    public var displayURL: String { url.absoluteString }
 }

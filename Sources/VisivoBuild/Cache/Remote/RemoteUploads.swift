@@ -22,7 +22,6 @@ final class RemoteUploads: @unchecked Sendable {
         var reason = ""
         /// Set when the remote failed: what is queued is dropped, nothing new is taken.
         var stopped = false
-        var closing = false
     }
 
     let client: HTTPCacheClient
@@ -49,23 +48,19 @@ final class RemoteUploads: @unchecked Sendable {
         }
         queue.jobs.append(Job(key: key, object: object))
         queue.pendingBytes += object.count
-        if queue.threads < settings.uploadConcurrency && queue.threads < queue.jobs.count + queue.inFlight {
+        if queue.threads < settings.uploadConcurrency {
             queue.threads += 1
             let thread = Thread { [self] in work() }
             thread.name = "visivo-upload"
             thread.start()
         }
-        condition.signal()
     }
 
+    /// One upload thread: takes jobs until the queue is empty, then ends (a later
+    /// `enqueue` starts another), so no thread outlives the uploads.
     private func work() {
         condition.lock()
-        while true {
-            if queue.jobs.isEmpty {
-                if queue.closing || queue.stopped { break }
-                condition.wait()
-                continue
-            }
+        while !queue.jobs.isEmpty && !queue.stopped {
             let job = queue.jobs.removeFirst()
             queue.pendingBytes -= job.object.count
             queue.inFlight += 1
@@ -94,6 +89,13 @@ final class RemoteUploads: @unchecked Sendable {
         try client.put(RemoteCache.actionPath(job.key), ActionRecord(digest: digest, size: job.object.count).bytes)
     }
 
+    /// Upload threads alive now (none once the queue is empty and the last upload is done).
+    var threadCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.threads
+    }
+
     /// The remote failed: what is queued is dropped and nothing new is taken this build.
     func stop() {
         condition.lock()
@@ -113,8 +115,6 @@ final class RemoteUploads: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
         condition.lock()
         defer { condition.unlock() }
-        queue.closing = true
-        condition.broadcast()
         while !queue.jobs.isEmpty || queue.inFlight > 0 {
             if !condition.wait(until: deadline) {
                 queue.dropped += queue.jobs.count
@@ -127,8 +127,6 @@ final class RemoteUploads: @unchecked Sendable {
         let result = (queue.dropped, queue.reason)
         queue.dropped = 0
         queue.reason = ""
-        queue.closing = false
-        queue.stopped = false
         return result
     }
 }
