@@ -48,10 +48,10 @@ let package = Package(
         .systemLibrary(name: "CSpawn"),
         // The layers, lowest first; a module imports only modules above it in this list
         // (docs/architecture.md).
-        // Values every layer shares: JSON, fingerprints, durable file writes, dates.
+        // Values every layer shares: JSON, fingerprints, durable file writes, zlib, dates.
         .target(
             name: "VisivoSupport",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // What a project is: its objects, diagnostics with file:line:column, the trace syntax.
         .target(name: "VisivoProject", dependencies: ["VisivoSupport"]),
@@ -69,6 +69,10 @@ let package = Package(
             name: "VisivoConnectors",
             dependencies: [
                 "VisivoQuery", "CSQLite", "CLibPQ", "CMariaDB", "CDuckDB",
+                // Snowflake's and BigQuery's HTTP (and the remote cache's, above).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // RSA (RS256) for Snowflake key-pair and BigQuery service-account JWTs.
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -78,7 +82,7 @@ let package = Package(
         .target(
             name: "VisivoBuild",
             dependencies: [
-                "VisivoLoading", "VisivoConnectors", "CZlib", "CSpawn", "CSQLite",
+                "VisivoLoading", "VisivoConnectors", "CSpawn", "CSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

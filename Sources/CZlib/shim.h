@@ -8,3 +8,7 @@ static inline int visivo_deflate_init(z_streamp strm, int level) {
 static inline int visivo_inflate_init(z_streamp strm) {
     return inflateInit(strm);
 }
+/// A gzip stream (RFC 1952) rather than a zlib one: window bits 15, plus 16.
+static inline int visivo_inflate_init_gzip(z_streamp strm) {
+    return inflateInit2(strm, 15 + 16);
+}

@@ -170,6 +170,41 @@ import VisivoTestSupport
         #expect(try Self.query(conn, "select 6 as six").rows == [[.number("6")]])
     }
 
+    /// python-bigquery retries by reason, whatever the status: a 403 rateLimitExceeded too.
+    @Test(arguments: ["rateLimitExceeded", "backendError", "internalError", "badGateway"]) func retryableReasonsAreRetried(_ reason: String) throws {
+        let key = try TestKeys.pair("bigquery")
+        let server = try Self.server(key: key)
+        let conn = try Self.connect(server, key: key)
+        let body = #"{"error": {"code": 403, "message": "Exceeded rate limits", "errors": [{"reason": "\#(reason)", "message": "slow down"}]}}"#
+        try server.fault("/bigquery/v2/projects/visivo-test/queries", status: 403, times: 1, body: body)
+        #expect(try Self.query(conn, "select 5 as five").rows == [[.number("5")]])
+        #expect(try server.log("faults_served").count == 1)
+        #expect(try server.count("queries") == 1)
+    }
+
+    @Test func otherForbiddenAnswersFailAtOnce() throws {
+        let key = try TestKeys.pair("bigquery")
+        let server = try Self.server(key: key)
+        let conn = try Self.connect(server, key: key)
+        let body = #"{"error": {"code": 403, "message": "Access Denied: Table x", "errors": [{"reason": "accessDenied"}]}}"#
+        try server.fault("/bigquery/v2/projects/visivo-test/queries", status: 403, times: 5, body: body)
+        var sink = Sink()
+        let error = #expect(throws: ConnectorError.self) { try conn.run("select 1", into: &sink) }
+        #expect(error?.code == "accessDenied")
+        #expect(try server.log("faults_served").count == 1)
+    }
+
+    @Test func aDroppedConnectionOnJobsQueryIsRetriedAtOnce() throws {
+        let key = try TestKeys.pair("bigquery")
+        let server = try Self.server(key: key)
+        let conn = try Self.connect(server, key: key)
+        try server.dropConnection("/bigquery/v2/projects/visivo-test/queries")
+        let started = ContinuousClock.now
+        #expect(try Self.query(conn, "select 5 as five").rows == [[.number("5")]])
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try server.log("faults_served").count == 1)
+    }
+
     @Test func cancelStopsTheJob() throws {
         let key = try TestKeys.pair("bigquery")
         let server = try Self.server(key: key)

@@ -83,6 +83,16 @@ final class FakeCloudServer: @unchecked Sendable {
         _ = try admin("POST", "/__admin/faults", .object(members))
     }
 
+    /// Makes the next `times` requests under `path` end with the connection closed, unanswered.
+    func dropConnection(_ path: String, times: Int = 1) throws {
+        _ = try admin("POST", "/__admin/faults", .object([("path", .string(path)), ("drop", .bool(true)), ("times", .int(Int64(times)))]))
+    }
+
+    /// Makes the next request under `path` answer a redirect (307 or 308) to itself under /r.
+    func redirect(_ path: String, status: Int) throws {
+        _ = try admin("POST", "/__admin/faults", .object([("path", .string(path)), ("redirect", .int(Int64(status))), ("times", .int(1))]))
+    }
+
     func configure(_ settings: JSONValue) throws {
         _ = try admin("POST", "/__admin/config", settings)
     }

@@ -250,6 +250,47 @@ import VisivoTestSupport
         #expect(try server.count("queries") == 1)
     }
 
+    /// The server reads the query and closes the connection without answering (as load
+    /// balancers do): one quick retry with the same requestId, so the query runs once.
+    @Test func aDroppedConnectionOnTheQueryIsRetriedAtOnce() throws {
+        let server = try Self.server()
+        let conn = try Self.connect(server)
+        try server.dropConnection("/queries/v1/query-request")
+        let started = ContinuousClock.now
+        #expect(try Self.query(conn, "select 5 as five").rows == [[.number("5")]])
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try server.log("faults_served").count == 1)
+        #expect(try server.count("query_requests") == 1 && server.count("queries") == 1)
+    }
+
+    /// 307 and 308 keep the method and the body: the query arrives whole, not empty.
+    @Test(arguments: [307, 308]) func aRedirectedQueryKeepsItsBody(_ status: Int) throws {
+        let server = try Self.server()
+        let conn = try Self.connect(server)
+        try server.redirect("/queries/v1/query-request", status: status)
+        #expect(try Self.query(conn, "select 5 as five").rows == [[.number("5")]])
+        #expect(try server.count("redirected") == 1)
+        #expect(try server.count("empty_sql") == 0)
+    }
+
+    @Test func aGzipChunkWithoutContentEncodingIsInflated() throws {
+        let server = try Self.server()
+        let conn = try Self.connect(server)
+        try server.configure(.object([("raw_gzip_chunks", .bool(true))]))
+        let r = try Self.query(conn, "select * from visivo_many_qrmk")
+        #expect(r.rows.count == 2500)
+        #expect(try server.count("chunks_served") == 2)
+    }
+
+    @Test(arguments: [408, 501, 507]) func requestTimeoutAndEveryServerErrorAreRetried(_ status: Int) throws {
+        let server = try Self.server()
+        let conn = try Self.connect(server)
+        try server.fault("/queries/v1/query-request", status: status, times: 1)
+        #expect(try Self.query(conn, "select 5 as five").rows == [[.number("5")]])
+        #expect(try server.log("faults_served").count == 1)
+        #expect(try server.count("queries") == 1)
+    }
+
     @Test func persistentServerErrorFailsWithTheStatus() throws {
         let server = try Self.server()
         let conn = try Self.connect(server)
@@ -295,6 +336,8 @@ import VisivoTestSupport
         let pasted = try settings(account: "https://myorg-acct.snowflakecomputing.com/")
         #expect(pasted.baseURL == "https://myorg-acct.snowflakecomputing.com")
         #expect(pasted.accountName == "myorg-acct")
+        let global = try settings(account: "myacct-a1b2c3d4.global")
+        #expect(global.accountName == "myacct" && global.baseURL == "https://myacct-a1b2c3d4.global.snowflakecomputing.com")
         #expect(try settings(account: "a", host: "proxy.internal", port: 8443).baseURL == "https://proxy.internal:8443")
         #expect(try settings(account: "a", host: "http://127.0.0.1:9/").baseURL == "http://127.0.0.1:9")
         #expect(try settings(account: "a", host: "proxy.internal", env: ["VISIVO_SNOWFLAKE_URL": "http://override:1"]).baseURL == "http://override:1")

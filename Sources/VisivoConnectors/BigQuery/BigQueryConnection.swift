@@ -187,8 +187,8 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
 
     // MARK: - API calls
 
-    /// One API call with a bearer token (retried on 429, 5xx and network errors; a token
-    /// refused with 401 is replaced once): the JSON of a 2xx answer.
+    /// One API call with a bearer token (retried on 429, 5xx, network errors and Google's
+    /// retryable reasons; a token refused with 401 is replaced once): the JSON of a 2xx answer.
     private func api(
         _ method: String, _ path: String, query: [(String, String?)], body: JSONValue?,
         interruptible: Bool, timeout: Double
@@ -204,7 +204,8 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
             let request = HTTPRequest(method, url, headers: headers, body: body.map(HTTPClient.jsonBody), timeout: timeout)
             let response: HTTPResponse
             do {
-                response = try http.send(request, retry: retry, cancellation: cancellation, interruptible: interruptible)
+                response = try http.send(
+                    request, retry: retry, cancellation: cancellation, interruptible: interruptible, shouldRetry: RetryPolicy.bigQueryRetries)
             } catch {
                 if error == .cancelled { throw cancelledError() }
                 throw ConnectorError(source: sourceName, message: "BigQuery request failed: \(error)")

@@ -1,16 +1,13 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// Lets another thread stop a blocking `HTTPClient` call: the request in flight is
 /// cancelled, and a backoff wait wakes up at once.
 final class HTTPCancellation: @unchecked Sendable {
     // @unchecked: all mutable state is guarded by `condition`.
     private let condition = NSCondition()
     private var cancelled = false
-    private var task: URLSessionTask?
+    /// Cancels the request in flight.
+    private var task: (@Sendable () -> Void)?
 
     var isCancelled: Bool {
         condition.lock()
@@ -25,11 +22,11 @@ final class HTTPCancellation: @unchecked Sendable {
         let running = task
         condition.broadcast()
         condition.unlock()
-        running?.cancel()
+        running?()
     }
 
     /// Registers the task about to run (HTTPClient); false when already cancelled.
-    func attach(_ t: URLSessionTask) -> Bool {
+    func attach(_ t: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         if cancelled { return false }

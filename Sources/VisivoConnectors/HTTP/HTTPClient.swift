@@ -1,10 +1,9 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Synchronization
 import VisivoSupport
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// One HTTP request of a cloud connector (Snowflake, BigQuery).
 struct HTTPRequest: Sendable {
@@ -89,6 +88,21 @@ struct RetryPolicy: Sendable {
         status == 429 || status == 500 || status == 502 || status == 503 || status == 504
     }
 
+    /// Snowflake's drivers retry 408 Request Timeout, 429 and every 5xx.
+    static func snowflakeRetries(_ response: HTTPResponse) -> Bool {
+        response.status == 408 || response.status == 429 || (500..<600).contains(response.status)
+    }
+
+    /// python-bigquery retries by the reason in Google's error object, whatever the status
+    /// (`rateLimitExceeded` comes with 403), besides 429 and 5xx.
+    static let bigQueryRetryableReasons: Set<String> = ["rateLimitExceeded", "backendError", "internalError", "badGateway"]
+
+    static func bigQueryRetries(_ response: HTTPResponse) -> Bool {
+        if isRetryable(status: response.status) { return true }
+        guard response.status >= 400, let json = try? response.json(), case .array(let errors)? = json["error"]?["errors"] else { return false }
+        return errors.contains { $0["reason"]?.stringValue.map(bigQueryRetryableReasons.contains) == true }
+    }
+
     /// The wait before attempt `attempt + 1` (attempts count from 1).
     func delay(after attempt: Int, retryAfter: String?) -> Double {
         if let text = retryAfter?.trimmingCharacters(in: .whitespaces), let seconds = Double(text), seconds >= 0 {
@@ -99,61 +113,66 @@ struct RetryPolicy: Sendable {
     }
 }
 
-/// A small synchronous HTTPS client on URLSession, for connectors whose `run` blocks a
-/// worker thread: each call waits for the whole response. Shared by all connections.
+/// A small synchronous HTTPS client on AsyncHTTPClient, for connectors whose `run` blocks
+/// a worker thread: each call waits for the whole response. Shared by all connections.
+/// Each request has a deadline that holds; nothing is re-sent behind the caller's back (a
+/// dropped connection is an error the retry loop below answers); 307 and 308 redirects
+/// keep the method and the body, as the services' own drivers do.
 final class HTTPClient: Sendable {
     static let shared = HTTPClient()
 
-    private let session: URLSession
+    private let client: AsyncHTTPClient.HTTPClient
 
     init() {
-        let config = URLSessionConfiguration.ephemeral
-        config.httpShouldSetCookies = false
-        config.httpCookieAcceptPolicy = .never
-        config.urlCache = nil
-        config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.httpMaximumConnectionsPerHost = 16
-        session = URLSession(configuration: config)
+        var configuration = AsyncHTTPClient.HTTPClient.Configuration()
+        // The Authorization header is dropped when a redirect leaves the origin.
+        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.decompression = .enabled(limit: .none)
+        configuration.timeout = .init(connect: .seconds(15))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        // A failed connect is an error at once (the retry loop below decides), not retried
+        // silently until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// The `User-Agent` of every request.
     static let userAgent = "visivo/0.1.0"
 
-    /// Sends `request` once and waits for the complete response (any status).
+    /// Sends `request` once and waits for the complete response (any status), at most
+    /// `request.timeout` seconds.
     func send(_ request: HTTPRequest, cancellation: HTTPCancellation? = nil) throws(HTTPFailure) -> HTTPResponse {
-        var r = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.timeout)
-        r.httpMethod = request.method
-        r.setValue(Self.userAgent, forHTTPHeaderField: "User-Agent")
-        for h in request.headers { r.setValue(h.value, forHTTPHeaderField: h.name) }
-        r.httpBody = request.body
-
-        let outcome = Outcome()
-        let host = request.url.host ?? "the server"
-        let port = request.url.port.map { ":\($0)" } ?? ""
-        let task = session.dataTask(with: r) { data, response, error in
-            let result: Result<HTTPResponse, HTTPFailure>
-            if let error {
-                result = .failure(Self.failure(error, host: host + port))
-            } else if let http = response as? HTTPURLResponse {
-                var headers: [String: String] = [:]
-                for (k, v) in http.allHeaderFields {
-                    if let k = k as? String, let v = v as? String { headers[k.lowercased()] = v }
-                }
-                result = .success(HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
-            } else {
-                result = .failure(.transport("no HTTP response from \(host + port)"))
-            }
-            outcome.finish(result)
+        let host = (request.url.host ?? "the server") + (request.url.port.map { ":\($0)" } ?? "")
+        var r: AsyncHTTPClient.HTTPClient.Request
+        do {
+            r = try AsyncHTTPClient.HTTPClient.Request(url: request.url.absoluteString, method: HTTPMethod(rawValue: request.method))
+        } catch {
+            throw .transport("cannot send a request to \(host): \(error)")
         }
-        if let cancellation, !cancellation.attach(task) {
-            task.cancel()  // never started; let URLSession drop it
+        r.headers.replaceOrAdd(name: "User-Agent", value: Self.userAgent)
+        for h in request.headers { r.headers.replaceOrAdd(name: h.name, value: h.value) }
+        if let body = request.body { r.body = .bytes(body) }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(request.timeout * 1000))
+        let task = client.execute(request: r, delegate: ResponseAccumulator(request: r), deadline: deadline)
+        if let cancellation, !cancellation.attach({ task.cancel() }) {
+            task.cancel()
             throw .cancelled
         }
-        task.resume()
-        let result = outcome.wait()
+        let outcome = Result { try task.futureResult.wait() }
         cancellation?.detach()
         if cancellation?.isCancelled == true { throw .cancelled }
-        return try result.get()
+        switch outcome {
+        case .success(let response):
+            var headers: [String: String] = [:]
+            for (name, value) in response.headers {
+                let key = name.lowercased()
+                headers[key] = headers[key].map { $0 + ", " + value } ?? value
+            }
+            let body = response.body.map { Data($0.readableBytesView) } ?? Data()
+            return HTTPResponse(status: Int(response.status.code), headers: headers, body: body)
+        case .failure(let error):
+            throw Self.failure(error, host: host)
+        }
     }
 
     /// Sends `request`, retrying with backoff on a network error or a response for which
@@ -195,21 +214,28 @@ final class HTTPClient: Sendable {
         }
     }
 
-    /// A URLSession error in words that name the host but not the URL.
+    /// A transport error in words that name the host but not the URL.
     static func failure(_ error: any Error, host: String) -> HTTPFailure {
-        guard let e = error as? URLError else { return .transport("network error talking to \(host): \(error)") }
-        switch e.code {
-        case .cancelled: return .cancelled
-        case .timedOut: return .timedOut
-        case .cannotConnectToHost: return .transport("could not connect to \(host)")
-        case .cannotFindHost, .dnsLookupFailed: return .unresolvedHost(host)
-        case .networkConnectionLost: return .transport("the connection to \(host) was lost")
-        case .notConnectedToInternet: return .transport("no network connection (talking to \(host))")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return .transport("the TLS connection to \(host) failed (URLError \(e.code.rawValue))")
-        default: return .transport("network error talking to \(host) (URLError \(e.code.rawValue))")
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: return .timedOut
+            case .cancelled: return .cancelled
+            case .remoteConnectionClosed: return .transport("the connection to \(host) was closed before an answer came")
+            case .redirectCycleDetected, .redirectLimitReached: return .transport("\(host) redirected too many times")
+            default: return .transport("network error talking to \(host): \(e)")
+            }
         }
+        if let e = error as? ChannelError, case .connectTimeout = e { return .timedOut }
+        let text = String(describing: error)
+        // A name that does not resolve comes back from NIO's resolver in these words.
+        if text.contains("dnsAError") || text.contains("getaddrinfo") || text.contains("unknown host") || text.contains("Name or service not known") {
+            return .unresolvedHost(host)
+        }
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return .transport("could not connect to \(host)") }
+        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") {
+            return .transport("the TLS connection to \(host) failed")
+        }
+        return .transport("network error talking to \(host): \(text)")
     }
 
     // MARK: - Encoding
@@ -250,20 +276,4 @@ final class HTTPClient: Sendable {
 
     /// The JSON body of a request.
     static func jsonBody(_ value: JSONValue) -> Data { Data(value.serialized.utf8) }
-}
-
-/// The result of one URLSession task, handed from its completion handler to the waiting thread.
-private final class Outcome: Sendable {
-    private let value = Mutex<Result<HTTPResponse, HTTPFailure>?>(nil)
-    private let done = DispatchSemaphore(value: 0)
-
-    func finish(_ result: Result<HTTPResponse, HTTPFailure>) {
-        value.withLock { $0 = result }
-        done.signal()
-    }
-
-    func wait() -> Result<HTTPResponse, HTTPFailure> {
-        done.wait()
-        return value.withLock { $0 } ?? .failure(.transport("no response"))
-    }
 }

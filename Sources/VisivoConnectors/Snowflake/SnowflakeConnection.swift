@@ -108,7 +108,8 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
         guard let u = URL(string: url) else { throw protocolError("a result chunk URL is not valid") }
         let response: HTTPResponse
         do {
-            response = try http.send(HTTPRequest("GET", u, headers: headers, timeout: 120), retry: retry, cancellation: cancellation)
+            response = try http.send(
+                HTTPRequest("GET", u, headers: headers, timeout: 120), retry: retry, cancellation: cancellation, shouldRetry: RetryPolicy.snowflakeRetries)
         } catch {
             throw failure(error, during: "downloading a result chunk")
         }
@@ -227,7 +228,7 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
             method, url, headers: headers(token: token),
             body: body.map(HTTPClient.jsonBody), timeout: timeout)
         do {
-            let response = try http.send(request, retry: retry, cancellation: cancellation)
+            let response = try http.send(request, retry: retry, cancellation: cancellation, shouldRetry: RetryPolicy.snowflakeRetries)
             if response.status == 200 { return try response.json() }
             // Some errors come as JSON with Snowflake's code and message.
             if let json = try? response.json(), json["message"]?.stringValue != nil {

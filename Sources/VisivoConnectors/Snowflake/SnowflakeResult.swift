@@ -81,8 +81,13 @@ struct SnowflakeResult {
 
     /// A chunk body is rows separated by commas, without the enclosing brackets.
     static func parseChunk(_ body: Data, source: String, index: Int) throws(ConnectorError) -> [JSONValue] {
-        if body.count >= 2, body[body.startIndex] == 0x1F, body[body.startIndex + 1] == 0x8B {
-            throw ConnectorError(source: source, message: "result chunk \(index + 1) arrived gzip-compressed without a Content-Encoding header")
+        var body = body
+        // Storage behind some proxies serves the gzip file as it is, without saying so
+        // (Content-Encoding): the magic bytes tell, as in Snowflake's own drivers.
+        if Zlib.isGzip(body) {
+            do { body = try Zlib.gunzip(body, limit: 1 << 32) } catch {
+                throw ConnectorError(source: source, message: "result chunk \(index + 1) is gzip-compressed but cannot be inflated: \(error)")
+            }
         }
         var bytes: [UInt8] = [UInt8(ascii: "[")]
         bytes.reserveCapacity(body.count + 2)

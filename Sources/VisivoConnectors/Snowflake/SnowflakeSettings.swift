@@ -16,7 +16,7 @@ struct SnowflakeSettings {
 
     /// Where the REST API is, without a trailing slash.
     var baseURL: String
-    /// The account name sent at login (`ACCOUNT_NAME`): the account identifier up to its first dot.
+    /// The account name sent at login (`ACCOUNT_NAME`; see `accountName(_:)`).
     var accountName: String
     var user: String
     var auth: Auth
@@ -42,7 +42,7 @@ struct SnowflakeSettings {
         guard !account.isEmpty else { throw fail("a snowflake source needs 'account' (the account identifier, e.g. myorg-myaccount)") }
         guard let user = nonEmpty(source.username) else { throw fail("a snowflake source needs 'username'") }
         self.user = user
-        accountName = String(account.split(separator: ".", maxSplits: 1).first ?? Substring(account))
+        accountName = Self.accountName(account)
 
         // Endpoint: the environment override, else `host` (with its port), else the account's host.
         if let override = nonEmpty(environment[Self.urlVariable]) {
@@ -80,6 +80,15 @@ struct SnowflakeSettings {
         database = nonEmpty(source.database)
         schema = nonEmpty(source.dbSchema)
         role = nonEmpty(source.role)
+    }
+
+    /// The account identifier up to its first dot; for a global URL
+    /// (`<account>-<external id>.global`), without the external id, as the drivers do.
+    static func accountName(_ account: String) -> String {
+        let parts = account.split(separator: ".")
+        let first = String(parts.first ?? Substring(account))
+        if parts.count > 1, parts[1].lowercased() == "global", let dash = first.lastIndex(of: "-") { return String(first[..<dash]) }
+        return first
     }
 
     /// The key-pair login token: iss `ACCOUNT.USER.SHA256:<fingerprint>`, sub `ACCOUNT.USER`,

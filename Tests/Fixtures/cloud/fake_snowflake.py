@@ -17,7 +17,8 @@ first), visivo_arrow (an Arrow result), visivo_echo_secrets (an error message th
 repeats the session token and the password), system$wait(<seconds>) (sleeps until aborted).
 
 Admin (see fakecloud.py), config keys: "session_query_limit": a session token expires
-after serving that many queries (the client must renew it).
+after serving that many queries (the client must renew it); "raw_gzip_chunks": gzip
+chunks come without Content-Encoding.
 """
 
 import argparse
@@ -328,6 +329,9 @@ class SnowflakeHandler(fakecloud.Handler):
         if not rid or not self.params.get("request_guid"):
             return self.send(400, {"success": False, "message": "requestId and request_guid are required"})
         sql = body.get("sqlText", "")
+        if not sql.strip():
+            STATE.count("empty_sql")
+            return self.send(200, sql_error("000900", "42000", "SQL compilation error: Empty SQL statement."))
         with STATE.lock:
             s["uses"] += 1
             if body.get("sequenceId", 0) <= s["seq"]:
@@ -383,7 +387,9 @@ class SnowflakeHandler(fakecloud.Handler):
         STATE.count("chunks_served")
         body = c["bodies"][index]
         if c["gzip"]:
-            return self.send(200, gzip.compress(body), content_type="binary/octet-stream", headers={"Content-Encoding": "gzip"})
+            # "raw_gzip_chunks": the gzip file as some storage proxies serve it, unannounced.
+            headers = {} if STATE.config.get("raw_gzip_chunks") else {"Content-Encoding": "gzip"}
+            return self.send(200, gzip.compress(body), content_type="binary/octet-stream", headers=headers)
         self.send(200, body, content_type="binary/octet-stream")
 
 

@@ -6,7 +6,11 @@ stdout line, and exits when its stdin closes (so it never outlives the test proc
 Common admin endpoints (JSON in, JSON out):
   GET  /__admin/stats          counters and logs of what the clients did
   POST /__admin/faults         {"path": "/prefix", "status": 429, "times": 1, "retry_after": "0"}:
-                               the next `times` requests whose path starts with `path` get `status`
+                               the next `times` requests whose path starts with `path` get `status`;
+                               with "drop": true the connection is closed after the request is read,
+                               with no answer (as load balancers do); with "redirect": 307 (or 308)
+                               the answer is that redirect to the same address under /r, which is
+                               then served as the address itself (counted as "redirected")
   POST /__admin/config         server-specific settings (merged into `config`)
 """
 
@@ -14,6 +18,7 @@ import base64
 import hashlib
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -155,8 +160,11 @@ class Handler(BaseHTTPRequestHandler):
     # -- dispatch
 
     def handle_any(self, method):
-        path = self.url.path
         st = self.state
+        if self.path.startswith("/r/"):
+            self.path = self.path[2:]
+            st.count("redirected")
+        path = self.url.path
         if path == "/__admin/stats":
             with st.lock:
                 return self.send(200, json.loads(json.dumps(st.stats)))
@@ -174,6 +182,15 @@ class Handler(BaseHTTPRequestHandler):
         if fault:
             self.body_bytes()
             st.log("faults_served", path)
+            if fault.get("drop"):
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            if "redirect" in fault:
+                return self.send(fault["redirect"], b"", headers={"Location": "/r" + self.path})
             headers = {}
             if "retry_after" in fault:
                 headers["Retry-After"] = str(fault["retry_after"])

@@ -36,6 +36,8 @@ final class HTTPCacheClient: Sendable {
         // A cache never redirects; following one could send the credentials elsewhere.
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // A refused connection is a failure at once, not retried until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// What can go wrong compressing or inflating a zlib stream.
-enum ZlibError: Error, CustomStringConvertible, Equatable {
+package enum ZlibError: Error, CustomStringConvertible, Equatable {
     /// deflateInit/inflateInit failed (code, zlib's message if any).
     case initFailed(code: Int32, message: String?)
     /// deflate/inflate reported an error (bad data, bad dictionary, out of memory...).
@@ -17,7 +17,7 @@ enum ZlibError: Error, CustomStringConvertible, Equatable {
     /// The caller's expected size is impossible for this input.
     case implausibleSize(Int)
 
-    var description: String {
+    package var description: String {
         switch self {
         case let .initFailed(code, message):
             return "zlib: could not initialise stream (\(Zlib.codeName(code))\(message.map { ": \($0)" } ?? ""))"
@@ -36,7 +36,7 @@ enum ZlibError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Streaming zlib (RFC 1950) compression over `z_stream`, in fixed-size chunks.
-enum Zlib {
+package enum Zlib {
     /// Output buffer size for each deflate/inflate call.
     static let chunkSize = 64 * 1024
     /// Largest slice of input handed to zlib at once (`avail_in` is 32-bit).
@@ -44,27 +44,37 @@ enum Zlib {
     /// deflate cannot expand better than about 1032:1; anything claiming more is corrupt.
     static let maxRatio = 1032
 
-    static func compress(_ data: Data, level: Int32 = 6) throws -> Data {
+    package static func compress(_ data: Data, level: Int32 = 6) throws -> Data {
         try data.withUnsafeBytes { try compress(buffer: $0, level: level) }
     }
 
     /// The zlib stream of `data`, appended to `output` (a header before it, say, without
     /// a second buffer for the stream).
-    static func compress(_ data: Data, appendingTo output: inout Data, level: Int32 = 6) throws {
+    package static func compress(_ data: Data, appendingTo output: inout Data, level: Int32 = 6) throws {
         try data.withUnsafeBytes { try compress(buffer: $0, level: level, into: &output) }
     }
 
-    static func compress(_ bytes: [UInt8], level: Int32 = 6) throws -> Data {
+    package static func compress(_ bytes: [UInt8], level: Int32 = 6) throws -> Data {
         try bytes.withUnsafeBytes { try compress(buffer: $0, level: level) }
     }
 
     /// Inflates `data`, which must be exactly one complete zlib stream whose output is
     /// `expectedSize` bytes. Never allocates more than the input can plausibly produce.
-    static func decompress(_ data: Data, expectedSize: Int) throws -> Data {
+    package static func decompress(_ data: Data, expectedSize: Int) throws -> Data {
         guard expectedSize >= 0,
             expectedSize / maxRatio <= data.count + 64
         else { throw ZlibError.implausibleSize(expectedSize) }
-        return try data.withUnsafeBytes { try decompress(buffer: $0, expectedSize: expectedSize) }
+        return try data.withUnsafeBytes { try decompress(buffer: $0, expectedSize: expectedSize, gzip: false) }
+    }
+
+    /// Whether `data` starts as a gzip stream does (the bytes 1F 8B).
+    package static func isGzip(_ data: Data) -> Bool {
+        data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
+    }
+
+    /// A whole gzip stream (one member), at most `limit` bytes once inflated.
+    package static func gunzip(_ data: Data, limit: Int) throws -> Data {
+        try data.withUnsafeBytes { try decompress(buffer: $0, expectedSize: limit, gzip: true) }
     }
 
     // MARK: - Implementation
@@ -157,12 +167,13 @@ enum Zlib {
         strm.pointee.next_out = nil
     }
 
-    private static func decompress(buffer: UnsafeRawBufferPointer, expectedSize: Int) throws -> Data {
+    /// With `gzip`, `expectedSize` is the most the output may be; else its exact size.
+    private static func decompress(buffer: UnsafeRawBufferPointer, expectedSize: Int, gzip: Bool) throws -> Data {
         let strm = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         strm.initialize(to: z_stream())
         defer { strm.deinitialize(count: 1); strm.deallocate() }
 
-        let rc = visivo_inflate_init(strm)
+        let rc = gzip ? visivo_inflate_init_gzip(strm) : visivo_inflate_init(strm)
         guard rc == Z_OK else { throw ZlibError.initFailed(code: rc, message: message(strm)) }
         defer { inflateEnd(strm) }
 
@@ -170,7 +181,7 @@ enum Zlib {
         defer { out.deallocate() }
 
         var output = Data()
-        output.reserveCapacity(expectedSize)
+        output.reserveCapacity(gzip ? min(expectedSize, buffer.count * 4) : expectedSize)
         let base = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
         let total = buffer.count
         var offset = 0
@@ -207,7 +218,7 @@ enum Zlib {
         strm.pointee.next_in = nil
         strm.pointee.next_out = nil
         guard trailing == 0 else { throw ZlibError.trailingData(count: trailing) }
-        guard output.count == expectedSize else {
+        guard gzip || output.count == expectedSize else {
             throw ZlibError.sizeMismatch(expected: expectedSize, actual: output.count)
         }
         return output
