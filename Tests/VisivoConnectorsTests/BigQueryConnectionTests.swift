@@ -205,6 +205,28 @@ import VisivoTestSupport
         #expect(try server.log("faults_served").count == 1)
     }
 
+    @Test func anEmptyFirstPageWithAPageTokenIsFollowed() throws {
+        let key = try TestKeys.pair("bigquery")
+        let server = try Self.server(key: key)
+        let conn = try Self.connect(server, key: key)
+        try server.configure(.object([("empty_first_page", .bool(true))]))
+        let r = try Self.query(conn, "select region from orders order by id")
+        #expect(r.rows == [[.string("east")], [.string("west")], [.string("east")], [.string("north")]])
+        #expect(try server.count("page_requests") == 1)
+    }
+
+    /// The job is still running at the first answer (jobComplete false), then fails: the
+    /// error is the job's, not a timeout or "no rows".
+    @Test func aJobThatFailsAfterRunningReportsItsError() throws {
+        let key = try TestKeys.pair("bigquery")
+        let server = try Self.server(key: key)
+        let conn = try Self.connect(server, key: key)
+        var sink = Sink()
+        let error = #expect(throws: ConnectorError.self) { try conn.run("select * from no_such_table /* wait:0.5 */", into: &sink) }
+        #expect(error?.message.contains("no_such_table") == true, "\(String(describing: error))")
+        #expect(try server.count("result_requests") >= 1)
+    }
+
     @Test func cancelStopsTheJob() throws {
         let key = try TestKeys.pair("bigquery")
         let server = try Self.server(key: key)
@@ -281,5 +303,13 @@ import VisivoTestSupport
         #expect(V.scalar("2024-01-03 08:15:00.000001", "DATETIME") == .string("2024-01-03T08:15:00.000001"))
         #expect(V.scalar("[1, 2.50]", "JSON") == .array([.number("1"), .number("2.50")]))
         #expect(V.scalar("P1Y", "INTERVAL") == .string("P1Y"))
+        // RANGE bounds come as their element type does: TIMESTAMP as int64 microseconds.
+        let ts = BigQueryField(name: "r", type: "RANGE", rangeElement: "TIMESTAMP")
+        #expect(V.encode(.string("[1704269700000000, UNBOUNDED)"), ts) == .string("[2024-01-03T08:15:00Z, UNBOUNDED)"))
+        #expect(V.encode(.string("[UNBOUNDED, 1.7043E9)"), ts) == .string("[UNBOUNDED, 2024-01-03T16:40:00Z)"))
+        let dt = BigQueryField(name: "r", type: "RANGE", rangeElement: "DATETIME")
+        #expect(V.encode(.string("[2024-01-03 08:15:00, 2024-01-04 00:00:00)"), dt) == .string("[2024-01-03T08:15:00, 2024-01-04T00:00:00)"))
+        let parsed = BigQueryField(try! JSONParser.parse(Array(#"{"name":"r","type":"RANGE","rangeElementType":{"type":"DATE"}}"#.utf8)))
+        #expect(parsed.rangeElement == "DATE" && V.encode(.string("[2024-01-01, 2024-02-01)"), parsed) == .string("[2024-01-01, 2024-02-01)"))
     }
 }

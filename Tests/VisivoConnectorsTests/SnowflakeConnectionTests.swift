@@ -254,7 +254,9 @@ import VisivoTestSupport
     /// balancers do): one quick retry with the same requestId, so the query runs once.
     @Test func aDroppedConnectionOnTheQueryIsRetriedAtOnce() throws {
         let server = try Self.server()
-        let conn = try Self.connect(server)
+        // The standard policy: the cost is its first backoff (about 0.5 s), not a timeout.
+        let conn = try SnowflakeConnection(
+            source: Self.source(), projectDirectory: "/", environment: [SnowflakeSettings.urlVariable: server.baseURL], retry: .standard)
         try server.dropConnection("/queries/v1/query-request")
         let started = ContinuousClock.now
         #expect(try Self.query(conn, "select 5 as five").rows == [[.number("5")]])

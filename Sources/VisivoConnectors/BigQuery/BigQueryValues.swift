@@ -8,12 +8,15 @@ struct BigQueryField: Equatable {
     /// `NULLABLE`, `REQUIRED` or `REPEATED`.
     var mode: String
     var fields: [BigQueryField] = []
+    /// A RANGE's element type (`rangeElementType.type`): DATE, DATETIME or TIMESTAMP.
+    var rangeElement: String? = nil
 
-    init(name: String, type: String, mode: String = "NULLABLE", fields: [BigQueryField] = []) {
+    init(name: String, type: String, mode: String = "NULLABLE", fields: [BigQueryField] = [], rangeElement: String? = nil) {
         self.name = name
         self.type = type
         self.mode = mode
         self.fields = fields
+        self.rangeElement = rangeElement
     }
 
     init(_ json: JSONValue) {
@@ -21,6 +24,7 @@ struct BigQueryField: Equatable {
         type = (json["type"]?.stringValue ?? "STRING").uppercased()
         mode = (json["mode"]?.stringValue ?? "NULLABLE").uppercased()
         if case .array(let nested)? = json["fields"] { fields = nested.map(BigQueryField.init) }
+        rangeElement = json["rangeElementType"]?["type"]?.stringValue?.uppercased()
     }
 
     /// The fields of `schema` (`{"fields": [...]}`).
@@ -54,10 +58,27 @@ enum BigQueryValues {
             else { return v }
             return .object(zip(field.fields, cells).map { ($0.name, encode($1["v"] ?? .null, $0)) })
         case .string(let text):
+            if field.type == "RANGE", let element = field.rangeElement { return range(text, element: element) }
             return scalar(text, field.type)
         default:
             return v
         }
+    }
+
+    /// `[start, end)`, each bound as its element type gives it (TIMESTAMP microseconds
+    /// become a timestamp, as in a TIMESTAMP column; python-bigquery converts each bound
+    /// too); `UNBOUNDED` stays.
+    static func range(_ text: String, element: String) -> JSONValue {
+        guard text.hasPrefix("["), text.hasSuffix(")"), let comma = text.range(of: ", ") else { return .string(text) }
+        func bound(_ b: Substring) -> String {
+            let b = String(b.trimmingSpaces)
+            if b == "UNBOUNDED" { return b }
+            if case .string(let s) = scalar(b, element) { return s }
+            return b
+        }
+        let start = bound(text[text.index(after: text.startIndex)..<comma.lowerBound])
+        let end = bound(text[comma.upperBound..<text.index(before: text.endIndex)])
+        return .string("[\(start), \(end))")
     }
 
     static func scalar(_ text: String, _ type: String) -> JSONValue {

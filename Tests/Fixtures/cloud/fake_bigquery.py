@@ -15,7 +15,8 @@ Pages hold at most 1000 rows. TIMESTAMP values are int64 microseconds when the c
 
 Admin (see fakecloud.py), config keys: "token_lifetime" (seconds, default 3599),
 "audience" (the `aud` assertions must carry; default this server's /token URL),
-"revoke_now": true (every token issued so far is refused with 401 from then on).
+"revoke_now": true (every token issued so far is refused with 401 from then on),
+"empty_first_page": true (a finished job's first page has no rows, only a page token).
 """
 
 import argparse
@@ -148,6 +149,14 @@ def wait_for(job, timeout_ms):
 def page(job, offset, max_results, int64_ts):
     ref = {"projectId": ARGS.project, "jobId": job["id"], "location": job["location"]}
     result = job["result"]
+    with STATE.lock:
+        empty_first = STATE.config.get("empty_first_page") and not job.get("empty_served")
+        if empty_first:
+            job["empty_served"] = True
+    if empty_first:
+        # A complete job whose first page holds no rows, only the token of the next.
+        return {"kind": "bigquery#getQueryResultsResponse", "jobReference": ref, "schema": {"fields": result["fields"]},
+                "totalRows": str(len(result["rows"])), "jobComplete": True, "pageToken": "pt-%d" % offset}
     size = min(max_results or PAGE, PAGE)
     rows = result["rows"][offset:offset + size]
     body = {"kind": "bigquery#getQueryResultsResponse", "jobReference": ref, "schema": {"fields": result["fields"]},
