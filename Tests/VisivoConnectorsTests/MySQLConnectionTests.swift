@@ -36,16 +36,8 @@ import VisivoTestSupport
         }
     }
 
-    static func query(_ c: MySQLConnection, _ sql: String) throws -> CollectingSink {
-        var sink = CollectingSink()
-        try c.run(sql, into: &sink)
-        return sink
-    }
-
-    static func exec(_ c: MySQLConnection, _ sql: String) throws {
-        var sink = CollectingSink()
-        try c.run(sql, into: &sink)
-    }
+    static func query(_ c: MySQLConnection, _ sql: String) throws -> CollectingSink { try PostgreSQLConnectionTests.query(c, sql) }
+    static func exec(_ c: MySQLConnection, _ sql: String) throws { _ = try query(c, sql) }
 
     /// A table name no parallel test uses.
     static func uniqueName(_ prefix: String = "t") -> String {

@@ -63,16 +63,14 @@ import VisivoTestSupport
         }
     }
 
-    static func query(_ conn: PostgreSQLConnection, _ sql: String) throws -> CollectingSink {
+    /// Runs `sql` on any connection and keeps what it returned.
+    static func query(_ conn: some Connection, _ sql: String) throws -> CollectingSink {
         var sink = CollectingSink()
         try conn.run(sql, into: &sink)
         return sink
     }
 
-    static func exec(_ conn: PostgreSQLConnection, _ sql: String) throws {
-        var sink = CollectingSink()
-        try conn.run(sql, into: &sink)
-    }
+    static func exec(_ conn: some Connection, _ sql: String) throws { _ = try query(conn, sql) }
 
     /// Runs `body` with a fresh schema that is dropped afterwards.
     static func withSchema<T>(_ conn: PostgreSQLConnection, _ body: (String) throws -> T) throws -> T {
