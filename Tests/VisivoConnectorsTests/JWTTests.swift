@@ -102,6 +102,20 @@ import VisivoTestSupport
         }
     }
 
+    /// An EC key is named for what it is, in each of its PEM forms.
+    @Test func ellipticCurveKeysAreRefusedClearly() throws {
+        try withTemporaryDirectory { dir in
+            let sec1 = try runTool(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout"])
+            try sec1.write(toFile: dir + "/ec.pem", atomically: true, encoding: .utf8)
+            let pkcs8 = try runTool(["openssl", "pkcs8", "-topk8", "-nocrypt", "-in", dir + "/ec.pem"])
+            let encrypted = try runTool(["openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:pw", "-in", dir + "/ec.pem"])
+            for (pem, passphrase) in [(sec1, nil), (pkcs8, nil), (encrypted, "pw")] {
+                #expect(throws: JWTPrivateKey.Failure.ellipticCurve) { _ = try JWTPrivateKey.load(pem: pem, passphrase: passphrase) }
+            }
+            #expect("\(JWTPrivateKey.Failure.ellipticCurve)".contains("takes an RSA key of 2048 bits or more"))
+        }
+    }
+
     @Test func base64URLAndOIDText() {
         #expect(JWT.base64URL(Data([0xFB, 0xFF, 0xBF])) == "-_-_")
         #expect(JWT.base64URL(Data("a".utf8)) == "YQ")

@@ -16,6 +16,9 @@ enum JWTPrivateKey {
         case wrongPassphrase
         case unsupported(String)
         case invalid(String)
+        /// Snowflake registers RSA public keys only (`RSA_PUBLIC_KEY`) and its drivers sign
+        /// with RS256; Google's service-account keys are RSA too.
+        case ellipticCurve
 
         var description: String {
             switch self {
@@ -26,6 +29,9 @@ enum JWTPrivateKey {
                 return "the private key is encrypted: set 'private_key_passphrase'"
             case .wrongPassphrase:
                 return "could not decrypt the private key: wrong 'private_key_passphrase'?"
+            case .ellipticCurve:
+                return "the private key is an EC key; key-pair authentication takes an RSA key of 2048 bits or more "
+                    + "(`openssl genrsa 2048 | openssl pkcs8 -topk8 -nocrypt -out key.p8`)"
             case .unsupported(let what):
                 return "the private key is encrypted with \(what), which visivo cannot decrypt; re-encrypt it with "
                     + "`openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.p8 -out new.p8` (or store it unencrypted in a protected file)"
@@ -37,12 +43,14 @@ enum JWTPrivateKey {
 
     /// The key in `pem`; `passphrase` is needed for (and only used by) encrypted keys.
     static func load(pem: String, passphrase: String?) throws(Failure) -> _RSA.Signing.PrivateKey {
+        if pem.contains("-----BEGIN EC PRIVATE KEY-----") { throw .ellipticCurve }
         if pem.contains("Proc-Type: 4,ENCRYPTED") {
             throw .unsupported("legacy PEM encryption (Proc-Type: 4,ENCRYPTED)")
         }
         if let der = body(of: pem, label: "ENCRYPTED PRIVATE KEY") {
             guard let passphrase, !passphrase.isEmpty else { throw .needsPassphrase }
             let plain = try decrypt(der, passphrase: passphrase)
+            if isEC(plain) { throw .ellipticCurve }
             do {
                 return try _RSA.Signing.PrivateKey(derRepresentation: plain)
             } catch {
@@ -52,11 +60,18 @@ enum JWTPrivateKey {
         guard pem.contains("-----BEGIN PRIVATE KEY-----") || pem.contains("-----BEGIN RSA PRIVATE KEY-----") else {
             throw .notPEM
         }
+        if let der = body(of: pem, label: "PRIVATE KEY"), isEC(der) { throw .ellipticCurve }
         do {
             return try _RSA.Signing.PrivateKey(pemRepresentation: pem)
         } catch {
             throw .invalid("not an RSA key of at least 2048 bits (\(error))")
         }
+    }
+
+    /// Whether a PKCS#8 key names the algorithm id-ecPublicKey (1.2.840.10045.2.1).
+    static func isEC(_ der: [UInt8]) -> Bool {
+        let oid: [UInt8] = [0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01]
+        return der.count >= oid.count && (0...(der.count - oid.count)).contains { der[$0..<($0 + oid.count)].elementsEqual(oid) }
     }
 
     /// The DER bytes between `-----BEGIN <label>-----` and `-----END <label>-----`.
