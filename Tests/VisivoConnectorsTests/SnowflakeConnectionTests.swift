@@ -148,6 +148,21 @@ import VisivoTestSupport
             ])
     }
 
+    /// INTERVAL values come as months or nanoseconds; they become Snowflake's own text.
+    @Test func intervalValues() throws {
+        let server = try Self.server()
+        let conn = try Self.connect(server)
+        let r = try Self.query(conn, "select * from visivo_intervals")
+        #expect(r.names == ["YM", "Y", "M", "DT"])
+        #expect(
+            r.rows == [
+                [.string("+1-02"), .string("+2"), .string("+7"), .string("+1 02:03:04.000000005")],
+                [.string("-1-02"), .string("-2"), .string("-7"), .string("-0 00:00:01.500000000")],
+                [.null, .null, .null, .null],
+                [.string("+0-00"), .string("+0"), .string("+0"), .string("+123456789 00:00:00")],
+            ])
+    }
+
     @Test func resultInChunksWithChunkHeaders() throws {
         let server = try Self.server()
         let conn = try Self.connect(server)

@@ -142,11 +142,42 @@ enum SnowflakeValues {
             let seconds = text.split(separator: " ", maxSplits: 1).first.map(String.init) ?? text
             guard let t = EpochTime.parseSeconds(seconds) else { return .string(text) }
             return .string(EpochTime.timestamp(t) + "Z")
+        case "INTERVAL_YEAR_MONTH":
+            return interval(months: text, scale: column.scale).map(JSONValue.string) ?? .string(text)
+        case "INTERVAL_DAY_TIME":
+            return interval(nanoseconds: text).map(JSONValue.string) ?? .string(text)
         case "VARIANT", "OBJECT", "ARRAY", "MAP", "VECTOR":
             // Semi-structured values arrive as JSON text: kept as JSON (numbers exact).
             return (try? JSONParser.parse(Array(text.utf8))) ?? .string(text)
         default:  // TEXT, BINARY (hex), GEOGRAPHY, GEOMETRY, ...
             return .string(text)
         }
+    }
+
+    /// A year-month interval, sent as months: `+1-02` (YEAR TO MONTH, scale 0), `+1`
+    /// (YEAR, scale 1) or `+14` (MONTH, scale 2), as Snowflake's Python driver prints it.
+    static func interval(months text: String, scale: Int) -> String? {
+        guard let months = Int64(text) else { return nil }
+        let sign = months < 0 ? "-" : "+", n = months.magnitude
+        switch scale {
+        case 2: return "\(sign)\(n)"
+        case 1: return "\(sign)\(n / 12)"
+        default: return "\(sign)\(n / 12)-" + (n % 12 < 10 ? "0" : "") + "\(n % 12)"
+        }
+    }
+
+    /// A day-time interval, sent as nanoseconds (up to 16 bytes): `+1 02:03:04.000000005`,
+    /// SQL's day-to-second form, exact to the nanosecond.
+    static func interval(nanoseconds text: String) -> String? {
+        guard let total = Int128(text) else { return nil }
+        let sign = total < 0 ? "-" : "+", n = total.magnitude
+        let fraction = n % 1_000_000_000, seconds = n / 1_000_000_000
+        func two(_ v: UInt128) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        var out = "\(sign)\(seconds / 86400) \(two(seconds % 86400 / 3600)):\(two(seconds % 3600 / 60)):\(two(seconds % 60))"
+        if fraction > 0 {
+            let digits = String(fraction)
+            out += "." + String(repeating: "0", count: 9 - digits.count) + digits
+        }
+        return out
     }
 }

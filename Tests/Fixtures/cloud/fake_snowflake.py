@@ -11,6 +11,7 @@
 
 Queries run on an in-memory SQLite database (table `orders`), except these, recognised
 by a word in the SQL: visivo_types (one row of every type, a row of NULLs, edge values),
+visivo_intervals (INTERVAL year-month and day-time values as Snowflake encodes them),
 visivo_many (2500 rows: 500 inline + 2 chunks with chunkHeaders), visivo_many_qrmk (the
 same with only `qrmk`, chunks gzip-compressed), visivo_async (answers 333334 twice
 first), visivo_arrow (an Arrow result), visivo_echo_secrets (an error message that
@@ -178,6 +179,17 @@ def execute(sql, request_id):
         return result([col("SYSTEM$WAIT(%g)" % seconds, "text")], [["waited %g seconds" % seconds]])[1]
     if "visivo_types" in low:
         return result(TYPES_ROWTYPE, TYPES_ROWS)[1]
+    if "visivo_intervals" in low:
+        # As Snowflake sends them in the JSON format: year-month intervals as months, with
+        # the scale naming the subtype (0 YEAR TO MONTH, 1 YEAR, 2 MONTH); day-time
+        # intervals as nanoseconds (precision's low 4 bits: the leading field precision).
+        rowtype = [col("YM", "interval_year_month", 0, 2), col("Y", "interval_year_month", 1, 2),
+                   col("M", "interval_year_month", 2, 2), col("DT", "interval_day_time", 9, 0x12)]
+        rows = [["14", "24", "7", str(((1 * 86400 + 2 * 3600 + 3 * 60 + 4) * 10**9) + 5)],
+                ["-14", "-24", "-7", str(-1500000000)],
+                [None, None, None, None],
+                ["0", "0", "0", str(123456789 * 86400 * 10**9)]]
+        return result(rowtype, rows)[1]
     if "visivo_many_qrmk" in low:
         return chunked(qrmk_only=True)
     if "visivo_many" in low:
