@@ -14,6 +14,26 @@ struct BuildFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Cache folder (default: .visivo/cache; also VISIVO_CACHE_DIR). Keep it between CI runs.", valueName: "dir"))
     var cacheDir: String?
 
+    @OptionGroup var remote: RemoteCacheOptions
+
+    mutating func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The build options for `project`'s folder with these flags applied.
+    func options(_ project: ProjectOptions) -> BuildOptions {
+        var options = BuildOptions(projectDirectory: project.projectDirectory)
+        if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
+        options.threads = threads
+        options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
+        options.remoteCache = remote.settings
+        return options
+    }
+}
+
+/// `--remote-cache`, `--remote-cache-mode`, `--remote-cache-timeout`: the commands that
+/// build, and `dag` (which asks it what it holds).
+struct RemoteCacheOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -29,8 +49,7 @@ struct BuildFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The longest one request to the remote cache may take (default 5).", valueName: "seconds"))
     var remoteCacheTimeout: Double?
 
-    mutating func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    func validate() throws {
         do {
             _ = try RemoteCacheSettings.resolve(option: remoteCache, modeOption: remoteCacheMode, timeoutSeconds: remoteCacheTimeout)
         } catch {
@@ -38,15 +57,9 @@ struct BuildFlags: ParsableArguments {
         }
     }
 
-    /// The build options for `project`'s folder with these flags applied.
-    func options(_ project: ProjectOptions) -> BuildOptions {
-        var options = BuildOptions(projectDirectory: project.projectDirectory)
-        if let outputDir { options.outputDirectory = URL(fileURLWithPath: outputDir).standardizedFileURL.path }
-        options.threads = threads
-        options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
-        // Checked by validate().
-        options.remoteCache = try? RemoteCacheSettings.resolve(option: remoteCache, modeOption: remoteCacheMode, timeoutSeconds: remoteCacheTimeout)
-        return options
+    /// The settings (nil: no remote cache); checked by `validate()`.
+    var settings: RemoteCacheSettings? {
+        try? RemoteCacheSettings.resolve(option: remoteCache, modeOption: remoteCacheMode, timeoutSeconds: remoteCacheTimeout)
     }
 }
 

@@ -28,6 +28,8 @@ struct DagCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave out node states (no file is hashed).")
     var noState = false
 
+    @OptionGroup var remote: RemoteCacheOptions
+
     @Option(name: .long, help: ArgumentHelp("Cache folder to judge freshness against (default: .visivo/cache; also VISIVO_CACHE_DIR).", valueName: "dir"))
     var cacheDir: String?
 
@@ -38,8 +40,8 @@ struct DagCommand: ParsableCommand {
         if !noState {
             var options = BuildOptions(projectDirectory: project.projectDirectory)
             options.cacheDirectory = BuildOptions.cacheDirectory(projectDirectory: project.workingDir, option: cacheDir)
-            // VISIVO_REMOTE_CACHE: "fresh (remote hit)" for what the shared cache holds.
-            options.remoteCache = try? RemoteCacheSettings.resolve(option: nil, modeOption: nil, timeoutSeconds: nil)
+            // "fresh (remote hit)" for what a shared cache holds.
+            options.remoteCache = remote.settings
             for (i, p) in BuildEngine(compiled, options: options).plan(warn: { Terminal.error("warning: \($0)") }) {
                 states[i] = p.reason
                 if p.stale { stale.insert(i) }

@@ -118,6 +118,15 @@ import VisivoTestSupport
                     #expect(second.stderr.contains(", from the remote cache)"), "\(second.stderr)")
                     let explain = try visivo(["build", "--explain", "--dry-run", "--remote-cache", remote.url], in: c)
                     #expect(explain.stdout.contains("trace     by region  fresh (remote hit: restored from the remote cache)"), "\(explain.stdout)")
+                    // dag takes the same flags; it downloads what it needs to know the rest
+                    // (as --explain above did), so it runs in a checkout of its own.
+                    try withTemporaryDirectory { d in
+                        for f in ["project.visivo.yml", "make.sh", "shop.db", "other.db"] {
+                            try FileManager.default.copyItem(atPath: a + "/" + f, toPath: d + "/" + f)
+                        }
+                        let dag = try visivo(["dag", "--format", "list", "--remote-cache", remote.url], in: d)
+                        #expect(dag.status == 0 && dag.stdout.contains("by region  [fresh (remote hit: restored from the remote cache)]"), "\(dag.stdout)")
+                    }
                     let bad = try visivo(["build", "--remote-cache", "ftp://example.com/x"], in: c)
                     #expect(bad.status == 64 && bad.stderr.contains("must be an http:// or https:// address"), "\(bad.stderr)")
                 }
