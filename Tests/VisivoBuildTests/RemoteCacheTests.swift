@@ -90,6 +90,8 @@ import VisivoTestSupport
                     #expect(
                         plan?.stale == false && plan?.reason == "fresh (remote hit: restored from the remote cache)", "\(name): \(String(describing: plan))")
                 }
+                // The records name each result's output: the plan downloaded nothing.
+                #expect(FileCache(root: options.cacheDirectory).size().objects == 0)
             }
         }
     }

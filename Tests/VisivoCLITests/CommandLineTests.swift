@@ -118,8 +118,7 @@ import VisivoTestSupport
                     #expect(second.stderr.contains(", from the remote cache)"), "\(second.stderr)")
                     let explain = try visivo(["build", "--explain", "--dry-run", "--remote-cache", remote.url], in: c)
                     #expect(explain.stdout.contains("trace     by region  fresh (remote hit: restored from the remote cache)"), "\(explain.stdout)")
-                    // dag takes the same flags; it downloads what it needs to know the rest
-                    // (as --explain above did), so it runs in a checkout of its own.
+                    // dag takes the same flags (in a checkout of its own: nothing local at all).
                     try withTemporaryDirectory { d in
                         for f in ["project.visivo.yml", "make.sh", "shop.db", "other.db"] {
                             try FileManager.default.copyItem(atPath: a + "/" + f, toPath: d + "/" + f)

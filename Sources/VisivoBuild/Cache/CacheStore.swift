@@ -10,9 +10,13 @@ public protocol CacheStore: Sendable {
     func store(_ key: Fingerprint, _ data: Data) throws
     /// Whether an object exists for `key` (without validating it).
     func contains(_ key: Fingerprint) -> Bool
+    /// Stores `data` with the output fingerprint its result hands on to dependents, for
+    /// stores that can keep it beside the object (a remote cache's record).
+    func store(_ key: Fingerprint, _ data: Data, output: Fingerprint) throws
     /// Where the object for `key` is, asking a remote only when the local cache has none
-    /// (`dag`, `--explain`); nil when there is none.
-    func locate(_ key: Fingerprint) -> CacheLocation?
+    /// (`dag`, `--explain`), with the output fingerprint when the store knows it without
+    /// reading the object; nil when there is none.
+    func locate(_ key: Fingerprint) -> (location: CacheLocation, output: Fingerprint?)?
     /// The stored bytes and where they came from.
     func fetch(_ key: Fingerprint) -> (Data, CacheLocation)?
     /// A build begins: `warn` tells the user of trouble as it happens.
@@ -34,7 +38,8 @@ public enum CacheLocation: Sendable, Equatable {
 }
 
 extension CacheStore {
-    public func locate(_ key: Fingerprint) -> CacheLocation? { contains(key) ? .local : nil }
+    public func store(_ key: Fingerprint, _ data: Data, output: Fingerprint) throws { try store(key, data) }
+    public func locate(_ key: Fingerprint) -> (location: CacheLocation, output: Fingerprint?)? { contains(key) ? (.local, nil) : nil }
     public func fetch(_ key: Fingerprint) -> (Data, CacheLocation)? { load(key).map { ($0, .local) } }
     public func beginBuild(warn: @escaping @Sendable (String) -> Void) {}
     public func finishBuild() -> [String] { [] }

@@ -34,8 +34,9 @@ enum Decision {
     /// Outputs on disk already hold this result.
     case inPlace(Fingerprint, BuildState.NodeRecord)
     /// The cache holds it (here or on the remote); outputs must be restored. The result
-    /// is nil when it was only located, not read.
-    case inCache(CachedResult?, CacheLocation)
+    /// is nil when it was only located, not read; then the output is there when the cache
+    /// knew it.
+    case inCache(CachedResult?, CacheLocation, output: Fingerprint? = nil)
     /// It must run, for this reason.
     case run(String)
 }
@@ -167,7 +168,7 @@ extension NodeWork {
         switch lookup {
         case .skip: break
         case .locate:
-            if let location = cache.locate(step.key) { return .inCache(nil, location) }
+            if let (location, output) = cache.locate(step.key) { return .inCache(nil, location, output: output) }
         case .load:
             if let (data, location) = cache.fetch(step.key), let cached = CachedResult(decoding: data) {
                 if self.record.expired(cached.queriedAt, step.maxAge) { return .run("older than its max_age") }
@@ -213,8 +214,8 @@ extension NodeWork {
                     case .inPlace(let out, _):
                         known[i] = out
                         plans[i] = NodePlan(stale: false, reason: "fresh", runs: true)
-                    case .inCache(_, let location):
-                        known[i] = restoredOutput(step)
+                    case .inCache(_, let location, let output):
+                        known[i] = output ?? restoredOutput(step)
                         let reason = location == .remote ? "fresh (remote hit: restored from the remote cache)" : "fresh (restored from cache)"
                         plans[i] = NodePlan(stale: false, reason: reason, runs: true)
                     case .run(let why):

@@ -160,16 +160,16 @@ final class NodeWork: Sendable {
         case .inPlace(let out, let r):
             record.remember(step.name, key: step.key, output: out, status: .reused, rows: r.rows, queriedAt: r.queriedAt, duration: 0, maxAge: step.maxAge)
             return NodeResult(status: .reused, output: out, rows: r.rows)
-        case .inCache(let cached?, let location):
+        case .inCache(let cached?, let location, _):
             let out = try restore(cached)
             record.remember(
                 step.name, key: step.key, output: out, status: .reused, rows: cached.rows, queriedAt: cached.queriedAt, duration: 0, maxAge: step.maxAge)
             let remote = location == .remote
             return NodeResult(status: .reused, output: out, rows: cached.rows, note: remote ? "from the remote cache" : nil, remote: remote)
-        case .inCache(nil, _), .run:
+        case .inCache(nil, _, _), .run:
             let t0 = ContinuousClock.now
             let (result, out) = try run()
-            try result.withEncoded { try cache.store(step.key, $0) }
+            try result.withEncoded { try cache.store(step.key, $0, output: out) }
             record.remember(
                 step.name, key: step.key, output: out, status: .built, rows: result.rows, queriedAt: result.queriedAt,
                 duration: (ContinuousClock.now - t0).milliseconds, maxAge: step.maxAge)

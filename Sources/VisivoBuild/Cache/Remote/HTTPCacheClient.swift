@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Blocking GET, HEAD and PUT against a cache server, each bounded by the settings'
+/// Blocking GET and PUT against a cache server, each bounded by the settings'
 /// timeout. Called from build worker threads (never from an event loop).
 final class HTTPCacheClient: Sendable {
     /// Why a request produced no usable answer. Never holds a header or the address's
@@ -49,14 +49,6 @@ final class HTTPCacheClient: Sendable {
         guard response.status == .ok else { throw .status(Int(response.status.code)) }
         guard var body = response.body else { return [] }
         return body.readBytes(length: body.readableBytes) ?? []
-    }
-
-    /// Whether the server holds `path`.
-    func head(_ path: String) throws(Failure) -> Bool {
-        let response = try send(.HEAD, path, body: nil)
-        if response.status == .notFound { return false }
-        guard response.status == .ok else { throw .status(Int(response.status.code)) }
-        return true
     }
 
     func put(_ path: String, _ bytes: [UInt8]) throws(Failure) {

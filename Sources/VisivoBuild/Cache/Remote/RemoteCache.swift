@@ -42,11 +42,17 @@ public final class RemoteCache: CacheStore {
 
     public func load(_ key: Fingerprint) -> Data? { fetch(key)?.0 }
 
-    public func locate(_ key: Fingerprint) -> CacheLocation? {
-        if local.contains(key) { return .local }
+    /// The record only (a small GET), which names the result's output: nothing is downloaded.
+    public func locate(_ key: Fingerprint) -> (location: CacheLocation, output: Fingerprint?)? {
+        if local.contains(key) { return (.local, nil) }
         guard settings.mode.reads, isUp else { return nil }
         do {
-            return try client.head(Self.actionPath(key)) ? .remote : nil
+            guard let bytes = try client.get(Self.actionPath(key), limit: 4096) else { return nil }
+            guard let record = ActionRecord(bytes) else {
+                failed(HTTPCacheClient.Failure.transport("its answer for a result record is not one (is this a cache server?)"))
+                return nil
+            }
+            return (.remote, record.output.flatMap { Fingerprint(hex: $0) })
         } catch {
             failed(error)
             return nil
@@ -84,9 +90,17 @@ public final class RemoteCache: CacheStore {
     }
 
     public func store(_ key: Fingerprint, _ data: Data) throws {
+        try store(key, data, output: nil)
+    }
+
+    public func store(_ key: Fingerprint, _ data: Data, output: Fingerprint) throws {
+        try store(key, data, output: Optional(output))
+    }
+
+    private func store(_ key: Fingerprint, _ data: Data, output: Fingerprint?) throws {
         let object = try FileCache.encode(data, key: key)
         try local.storeEncoded(key, object)
-        if settings.mode.writes, isUp { uploads.enqueue(key: key, object: Array(object)) }
+        if settings.mode.writes, isUp { uploads.enqueue(key: key, object: Array(object), output: output) }
     }
 
     /// A remote found down stays down for this cache (one build, or one plan and its build).
@@ -151,14 +165,21 @@ public final class RemoteCache: CacheStore {
 struct ActionRecord: Equatable {
     var digest: String
     var size: Int
+    /// The output fingerprint the result hands on (hex), so that a plan knows it without
+    /// downloading the object.
+    var output: String?
 
     static let format = "visivo-result-1"
 
-    var bytes: [UInt8] { Array(#"{"format":"\#(Self.format)","cas":"\#(digest)","size":\#(size)}"#.utf8) }
+    var bytes: [UInt8] {
+        let out = output.map { #","output":"\#($0)""# } ?? ""
+        return Array(#"{"format":"\#(Self.format)","cas":"\#(digest)","size":\#(size)\#(out)}"#.utf8)
+    }
 
-    init(digest: String, size: Int) {
+    init(digest: String, size: Int, output: String? = nil) {
         self.digest = digest
         self.size = size
+        self.output = output
     }
 
     init?(_ bytes: [UInt8]) {
@@ -168,5 +189,6 @@ struct ActionRecord: Equatable {
         else { return nil }
         self.digest = digest
         self.size = size
+        output = json["output"]?.stringValue.flatMap { $0.count == 64 && $0.allSatisfy(\.isHexDigit) ? $0 : nil }
     }
 }

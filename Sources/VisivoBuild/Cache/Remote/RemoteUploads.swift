@@ -11,6 +11,7 @@ final class RemoteUploads: @unchecked Sendable {
     struct Job: Sendable {
         var key: Fingerprint
         var object: [UInt8]
+        var output: Fingerprint?
     }
 
     private struct Queue {
@@ -37,7 +38,7 @@ final class RemoteUploads: @unchecked Sendable {
     }
 
     /// Queues an upload; drops it when the queue already holds `maxPendingBytes`.
-    func enqueue(key: Fingerprint, object: [UInt8]) {
+    func enqueue(key: Fingerprint, object: [UInt8], output: Fingerprint?) {
         condition.lock()
         defer { condition.unlock() }
         if queue.stopped { return }
@@ -46,7 +47,7 @@ final class RemoteUploads: @unchecked Sendable {
             queue.reason = "more than \(settings.maxPendingBytes >> 20) MiB waited to be uploaded"
             return
         }
-        queue.jobs.append(Job(key: key, object: object))
+        queue.jobs.append(Job(key: key, object: object, output: output))
         queue.pendingBytes += object.count
         if queue.threads < settings.uploadConcurrency {
             queue.threads += 1
@@ -86,7 +87,7 @@ final class RemoteUploads: @unchecked Sendable {
     private func upload(_ job: Job) throws {
         let digest = Fingerprint(digest: SHA256.hash(data: job.object)).hex
         try client.put(RemoteCache.contentPath(digest), job.object)
-        try client.put(RemoteCache.actionPath(job.key), ActionRecord(digest: digest, size: job.object.count).bytes)
+        try client.put(RemoteCache.actionPath(job.key), ActionRecord(digest: digest, size: job.object.count, output: job.output?.hex).bytes)
     }
 
     /// Upload threads alive now (none once the queue is empty and the last upload is done).
