@@ -114,15 +114,19 @@ def kill_loop(c, seconds, rng):
 DAMAGES = ["cut in half", "cut by a byte", "a byte flipped", "emptied", "garbage", "deleted", "swapped with another"]
 
 
-def damage(path, how, rng):
+def damage(path, how, rng, within):
     with open(path, "rb") as f:
         data = f.read()
     if how == "deleted":
         os.unlink(path)
         return
     if how == "swapped with another":
-        # Another file of the same kind (a cache object with another object) takes its place.
+        # Another file of the same kind (a cache object with another object) takes its place,
+        # never one outside the state folder: a project's own input swapped in would be a
+        # changed project, not a damaged cache.
         folder = os.path.dirname(os.path.dirname(path))
+        if not (folder + os.sep).startswith(within + os.sep):
+            folder = within
         others = [os.path.join(d, n) for d, _, names in os.walk(folder) for n in names if os.path.join(d, n) != path]
         if others:
             other = rng.choice(others)
@@ -156,7 +160,7 @@ def damage_loop(c, seconds, rng):
             break
         path = rng.choice(files)
         how = rng.choice(DAMAGES)
-        damage(path, how, rng)
+        damage(path, how, rng, state)
         # An output gone as well: the build must read what the damage may have hit.
         victim = os.path.join(c.root, "target", f"t{rng.randrange(TRACES)}", "data.json")
         if os.path.exists(victim) and rng.random() < 0.7:
