@@ -16,8 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        // The remote cache's HTTP client (SwiftNIO, which the server brings anyway): per-request
-        // deadlines that hold, no hidden re-sends.
+        // The HTTP client of Snowflake, BigQuery and the remote cache (SwiftNIO, which the
+        // server brings anyway): per-request deadlines that hold, no hidden re-sends.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -69,7 +69,7 @@ let package = Package(
             name: "VisivoConnectors",
             dependencies: [
                 "VisivoQuery", "CSQLite", "CLibPQ", "CMariaDB", "CDuckDB",
-                // Snowflake's and BigQuery's HTTP (and the remote cache's, above).
+                // Snowflake's, BigQuery's and the remote cache's HTTP.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,9 +83,6 @@ let package = Package(
             name: "VisivoBuild",
             dependencies: [
                 "VisivoLoading", "VisivoConnectors", "CSpawn", "CSQLite",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The viewer's ES modules become one classic script (browsers refuse module scripts

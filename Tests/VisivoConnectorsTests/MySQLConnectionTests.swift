@@ -240,16 +240,8 @@ import VisivoTestSupport
         #expect(e?.code == "2013" || e?.code == "2006", "\(String(describing: error))")
     }
 
-    struct SinkFailure: Error, Equatable {}
-
-    struct ThrowingSink: RowSink {
-        var seen = 0
-        mutating func columns(_ names: [String]) throws {}
-        mutating func row(_ values: [JSONValue]) throws {
-            seen += 1
-            if seen == 3 { throw SinkFailure() }
-        }
-    }
+    typealias SinkFailure = PostgreSQLConnectionTests.SinkFailure
+    typealias ThrowingSink = PostgreSQLConnectionTests.ThrowingSink
 
     @Test func sinkErrorStopsTheQueryAndIsRethrown() throws {
         let c = try Self.connect()

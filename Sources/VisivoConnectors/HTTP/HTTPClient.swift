@@ -5,29 +5,35 @@ import NIOHTTP1
 import Synchronization
 import VisivoSupport
 
-/// One HTTP request of a cloud connector (Snowflake, BigQuery).
-struct HTTPRequest: Sendable {
+/// One HTTP request of a cloud connector (Snowflake, BigQuery) or of the remote cache.
+package struct HTTPRequest: Sendable {
     var method: String
     var url: URL
     var headers: [(name: String, value: String)] = []
     var body: Data?
-    /// Seconds without any progress before the request fails.
+    /// Seconds the whole request may take.
     var timeout: Double = 120
+    /// A body longer than this is not read to its end (the request fails).
+    var maxBodySize: Int?
 
-    init(_ method: String, _ url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil, timeout: Double = 120) {
+    package init(
+        _ method: String, _ url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil, timeout: Double = 120,
+        maxBodySize: Int? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.maxBodySize = maxBodySize
     }
 }
 
 /// A complete HTTP response: status, headers (names lower-cased) and the whole body.
-struct HTTPResponse: Sendable {
-    var status: Int
+package struct HTTPResponse: Sendable {
+    package var status: Int
     var headers: [String: String]
-    var body: Data
+    package var body: Data
 
     func header(_ name: String) -> String? { headers[name.lowercased()] }
 
@@ -49,17 +55,20 @@ struct HTTPResponse: Sendable {
 
 /// Why an HTTP call produced no response. Messages never hold a URL (Snowflake chunk
 /// URLs are pre-signed) nor a header.
-enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
+package enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case cancelled
     case timedOut
+    /// Nothing listens at the address (host:port).
+    case refused(String)
     case transport(String)
     /// A host name that does not resolve: retrying within the build will not change that.
     case unresolvedHost(String)
     case invalidJSON(status: Int)
 
-    var description: String {
+    package var description: String {
         switch self {
         case .cancelled: return "the request was cancelled"
+        case .refused(let host): return "could not connect to \(host)"
         case .timedOut: return "the request timed out"
         case .transport(let m): return m
         case .unresolvedHost(let host): return "could not resolve the host name \(host) (check the account or host name, and the network)"
@@ -118,16 +127,19 @@ struct RetryPolicy: Sendable {
 /// Each request has a deadline that holds; nothing is re-sent behind the caller's back (a
 /// dropped connection is an error the retry loop below answers); 307 and 308 redirects
 /// keep the method and the body, as the services' own drivers do.
-final class HTTPClient: Sendable {
+package final class HTTPClient: Sendable {
     static let shared = HTTPClient()
+    /// For a cache server: no redirect is followed (one could take the credentials
+    /// elsewhere) and bodies stay as sent.
+    package static let verbatim = HTTPClient(followRedirects: false, decompress: false)
 
     private let client: AsyncHTTPClient.HTTPClient
 
-    init() {
+    init(followRedirects: Bool = true, decompress: Bool = true) {
         var configuration = AsyncHTTPClient.HTTPClient.Configuration()
         // The Authorization header is dropped when a redirect leaves the origin.
-        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
-        configuration.decompression = .enabled(limit: .none)
+        configuration.redirectConfiguration = followRedirects ? .follow(max: 5, allowCycles: false) : .disallow
+        configuration.decompression = decompress ? .enabled(limit: .none) : .disabled
         configuration.timeout = .init(connect: .seconds(15))
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
         // A failed connect is an error at once (the retry loop below decides), not retried
@@ -141,7 +153,11 @@ final class HTTPClient: Sendable {
 
     /// Sends `request` once and waits for the complete response (any status), at most
     /// `request.timeout` seconds.
-    func send(_ request: HTTPRequest, cancellation: HTTPCancellation? = nil) throws(HTTPFailure) -> HTTPResponse {
+    package func send(_ request: HTTPRequest) throws(HTTPFailure) -> HTTPResponse {
+        try send(request, cancellation: nil)
+    }
+
+    func send(_ request: HTTPRequest, cancellation: HTTPCancellation?) throws(HTTPFailure) -> HTTPResponse {
         let host = (request.url.host ?? "the server") + (request.url.port.map { ":\($0)" } ?? "")
         var r: AsyncHTTPClient.HTTPClient.Request
         do {
@@ -153,7 +169,8 @@ final class HTTPClient: Sendable {
         for h in request.headers { r.headers.replaceOrAdd(name: h.name, value: h.value) }
         if let body = request.body { r.body = .bytes(body) }
         let deadline = NIODeadline.now() + .milliseconds(Int64(request.timeout * 1000))
-        let task = client.execute(request: r, delegate: ResponseAccumulator(request: r), deadline: deadline)
+        let accumulator = request.maxBodySize.map { ResponseAccumulator(request: r, maxBodySize: $0) } ?? ResponseAccumulator(request: r)
+        let task = client.execute(request: r, delegate: accumulator, deadline: deadline)
         if let cancellation, !cancellation.attach({ task.cancel() }) {
             task.cancel()
             throw .cancelled
@@ -216,6 +233,7 @@ final class HTTPClient: Sendable {
 
     /// A transport error in words that name the host but not the URL.
     static func failure(_ error: any Error, host: String) -> HTTPFailure {
+        if error is ResponseAccumulator.ResponseTooBigError { return .transport("\(host) sent a larger answer than expected") }
         if let e = error as? HTTPClientError {
             switch e {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: return .timedOut
@@ -231,7 +249,7 @@ final class HTTPClient: Sendable {
         if text.contains("dnsAError") || text.contains("getaddrinfo") || text.contains("unknown host") || text.contains("Name or service not known") {
             return .unresolvedHost(host)
         }
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return .transport("could not connect to \(host)") }
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return .refused(host) }
         if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") {
             return .transport("the TLS connection to \(host) failed")
         }

@@ -31,8 +31,6 @@ public final class RemoteCache: CacheStore {
         uploads = RemoteUploads(client: client, settings: settings)
     }
 
-    deinit { client.shutdown() }
-
     static func actionPath(_ key: Fingerprint) -> String { "ac/" + key.hex }
     static func contentPath(_ digest: String) -> String { "cas/" + digest }
 
@@ -49,7 +47,7 @@ public final class RemoteCache: CacheStore {
         do {
             guard let bytes = try client.get(Self.actionPath(key), limit: 4096) else { return nil }
             guard let record = ActionRecord(bytes) else {
-                failed(HTTPCacheClient.Failure.transport("its answer for a result record is not one (is this a cache server?)"))
+                failed(HTTPCacheClient.Failure.transport(.transport("its answer for a result record is not one (is this a cache server?)")))
                 return nil
             }
             return (.remote, record.output.flatMap { Fingerprint(hex: $0) })
@@ -66,7 +64,7 @@ public final class RemoteCache: CacheStore {
             guard let record = try client.get(Self.actionPath(key), limit: 4096) else { return nil }
             guard let entry = ActionRecord(record) else {
                 // A server that answers anything to everything is not a cache.
-                failed(HTTPCacheClient.Failure.transport("its answer for a result record is not one (is this a cache server?)"))
+                failed(HTTPCacheClient.Failure.transport(.transport("its answer for a result record is not one (is this a cache server?)")))
                 return nil
             }
             guard let object = try client.get(Self.contentPath(entry.digest), limit: entry.size) else { return nil }
@@ -75,7 +73,7 @@ public final class RemoteCache: CacheStore {
                 problem("a remote object for \(key.hex.prefix(12)) does not match its digest (damaged on the server); built here instead")
                 return nil
             }
-            let encoded = Data(object)
+            let encoded = object
             guard case .success(let data) = FileCache.decode(encoded, key: key) else {
                 problem("a remote object for \(key.hex.prefix(12)) fails its checksum; built here instead")
                 return nil
@@ -100,7 +98,7 @@ public final class RemoteCache: CacheStore {
     private func store(_ key: Fingerprint, _ data: Data, output: Fingerprint?) throws {
         let object = try FileCache.encode(data, key: key)
         try local.storeEncoded(key, object)
-        if settings.mode.writes, isUp { uploads.enqueue(key: key, object: Array(object), output: output) }
+        if settings.mode.writes, isUp { uploads.enqueue(key: key, object: object, output: output) }
     }
 
     /// A remote found down stays down for this cache (one build, or one plan and its build).
@@ -182,8 +180,8 @@ struct ActionRecord: Equatable {
         self.output = output
     }
 
-    init?(_ bytes: [UInt8]) {
-        guard let json = try? JSONParser.parse(bytes), json["format"]?.stringValue == Self.format,
+    init?(_ bytes: Data) {
+        guard let json = try? JSONParser.parse([UInt8](bytes)), json["format"]?.stringValue == Self.format,
             let digest = json["cas"]?.stringValue, digest.count == 64, digest.allSatisfy(\.isHexDigit),
             case .number(let n)? = json["size"], let size = Int(n), size >= 0
         else { return nil }

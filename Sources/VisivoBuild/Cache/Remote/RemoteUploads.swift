@@ -10,7 +10,7 @@ final class RemoteUploads: @unchecked Sendable {
     // @unchecked: `queue` is only touched with `condition` locked.
     struct Job: Sendable {
         var key: Fingerprint
-        var object: [UInt8]
+        var object: Data
         var output: Fingerprint?
     }
 
@@ -38,7 +38,7 @@ final class RemoteUploads: @unchecked Sendable {
     }
 
     /// Queues an upload; drops it when the queue already holds `maxPendingBytes`.
-    func enqueue(key: Fingerprint, object: [UInt8], output: Fingerprint?) {
+    func enqueue(key: Fingerprint, object: Data, output: Fingerprint?) {
         condition.lock()
         defer { condition.unlock() }
         if queue.stopped { return }
@@ -87,7 +87,7 @@ final class RemoteUploads: @unchecked Sendable {
     private func upload(_ job: Job) throws {
         let digest = Fingerprint(digest: SHA256.hash(data: job.object)).hex
         try client.put(RemoteCache.contentPath(digest), job.object)
-        try client.put(RemoteCache.actionPath(job.key), ActionRecord(digest: digest, size: job.object.count, output: job.output?.hex).bytes)
+        try client.put(RemoteCache.actionPath(job.key), Data(ActionRecord(digest: digest, size: job.object.count, output: job.output?.hex).bytes))
     }
 
     /// Upload threads alive now (none once the queue is empty and the last upload is done).
