@@ -70,6 +70,12 @@ const visivo_duckdb_api *visivo_duckdb_load(const char *path, char *error, size_
     VISIVO_RESOLVE(prepared_statement_column_name, "duckdb_prepared_statement_column_name");
     VISIVO_RESOLVE(prepared_statement_column_logical_type, "duckdb_prepared_statement_column_logical_type");
     VISIVO_RESOLVE(execute_prepared, "duckdb_execute_prepared");
+    VISIVO_RESOLVE(nparams, "duckdb_nparams");
+    VISIVO_RESOLVE(bind_varchar_length, "duckdb_bind_varchar_length");
+    VISIVO_RESOLVE(bind_int64, "duckdb_bind_int64");
+    VISIVO_RESOLVE(bind_double, "duckdb_bind_double");
+    VISIVO_RESOLVE(bind_boolean, "duckdb_bind_boolean");
+    VISIVO_RESOLVE(bind_null, "duckdb_bind_null");
 
     VISIVO_RESOLVE(pending_prepared_streaming, "duckdb_pending_prepared_streaming");
     VISIVO_RESOLVE(pending_error, "duckdb_pending_error");

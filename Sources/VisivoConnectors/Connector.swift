@@ -40,8 +40,17 @@ public protocol RowSink {
 /// One open connection to a source. Used by one worker thread at a time; `cancel()` may
 /// be called from any thread while `run` is blocked.
 public protocol Connection: AnyObject, Sendable {
-    /// Runs one statement and streams its rows into `sink`.
-    func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws
+    /// Runs one statement and streams its rows into `sink`. `parameters` are the values of
+    /// its placeholders (`InputBinding.placeholder`), bound by the database's own protocol:
+    /// never written into the SQL text.
+    func run<Sink: RowSink>(_ sql: String, parameters: [JSONValue], into sink: inout Sink) throws
     /// Asks the running statement, if any, to stop; `run` then throws a cancelled error.
     func cancel()
+}
+
+extension Connection {
+    /// Runs a statement without parameters.
+    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+        try run(sql, parameters: [], into: &sink)
+    }
 }

@@ -39,8 +39,19 @@ public struct ProjectGraph: Sendable {
                 raw.append((Node(name: m.name, kind: .model, type: "local_merge", location: m.location), refs.map(\.name)))
             }
         }
+        for i in project.inputs {
+            var needs: [String] = []
+            if case .query(_, let model) = i.options { needs.append(model.name) }
+            raw.append((Node(name: i.name, kind: .input, type: i.kind.rawValue, location: i.location), needs))
+        }
         for t in project.traces {
-            raw.append((Node(name: t.name, kind: .trace, type: t.props["type"]?.stringValue ?? "scatter", location: t.location), [t.model.name]))
+            let kind: ObjectKind = t.insight == nil ? .trace : .insight
+            let inputs = t.insight?.inputs.map(\.input) ?? []
+            raw.append(
+                (
+                    Node(name: t.name, kind: kind, type: t.synthetic ? "table data" : t.props["type"]?.stringValue ?? "scatter", location: t.location),
+                    [t.model.name] + inputs
+                ))
         }
         for c in project.charts {
             raw.append((Node(name: c.name, kind: .chart, type: "chart", location: c.location), c.traces.map(\.name) + (c.selector.map { [$0.name] } ?? [])))
@@ -51,14 +62,15 @@ public struct ProjectGraph: Sendable {
         for s in project.selectors {
             raw.append((Node(name: s.name, kind: .selector, type: s.type, location: s.location), []))
         }
+        for m in project.markdowns {
+            raw.append((Node(name: m.name, kind: .markdown, type: "markdown", location: m.location), []))
+        }
         for d in project.dashboards {
             var refs: [String] = []
-            for row in d.rows {
-                for item in row.items {
-                    switch item.content {
-                    case .chart(let r), .table(let r), .selector(let r): refs.append(r.name)
-                    case .markdown, .empty: break
-                    }
+            for item in d.allItems {
+                switch item.content {
+                case .chart(let r), .table(let r), .selector(let r), .markdownObject(let r), .input(let r): refs.append(r.name)
+                case .markdown, .rows, .empty: break
                 }
             }
             raw.append((Node(name: d.name, kind: .dashboard, type: "dashboard", location: d.location), refs))

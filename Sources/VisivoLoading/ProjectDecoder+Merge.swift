@@ -34,6 +34,7 @@ extension ProjectDecoder {
             let p = f.project
             if let name = p.name { out.project.name = name }
             if let s = p.defaults.sourceName { out.project.defaults.sourceName = s }
+            if !p.defaults.levels.isEmpty { out.project.defaults.levels = p.defaults.levels }
             out.project.sources += p.sources
             out.project.models += p.models
             out.project.traces += p.traces
@@ -41,6 +42,12 @@ extension ProjectDecoder {
             out.project.tables += p.tables
             out.project.selectors += p.selectors
             out.project.dashboards += p.dashboards
+            out.project.inputs += p.inputs
+            out.project.markdowns += p.markdowns
+            out.project.expressions += p.expressions
+            out.project.relations += p.relations
+            out.project.tests += p.tests
+            out.project.warnings += p.warnings
             for s in p.ignoredSections where !out.project.ignoredSections.contains(s) { out.project.ignoredSections.append(s) }
         }
         return out

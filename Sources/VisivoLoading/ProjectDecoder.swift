@@ -22,6 +22,7 @@ struct ProjectDecoder: Sendable {
     static let topLevelKeys = [
         "name", "cli_version", "includes", "defaults", "sources", "targets", "models", "traces",
         "tables", "charts", "selectors", "dashboards", "alerts", "destinations", "dbt",
+        "insights", "inputs", "markdowns", "metrics", "dimensions", "relations", "tests", "theme",
     ]
 
     init(directory: String, files: [String]) {
@@ -40,14 +41,32 @@ struct ProjectDecoder: Sendable {
         for item in top.list("charts", &diagnostics) { _ = chart(item, parent: nil) }
         for item in top.list("tables", &diagnostics) { _ = table(item, parent: nil) }
         for item in top.list("selectors", &diagnostics) { _ = selector(item, parent: nil) }
+        for item in top.list("insights", &diagnostics) { _ = insight(item, parent: nil) }
+        for item in top.list("inputs", &diagnostics) { _ = input(item, parent: nil) }
+        for item in top.list("markdowns", &diagnostics) { _ = markdown(item, parent: nil) }
+        for kind in [NamedExpression.Kind.metric, .dimension] {
+            for item in top.list(kind.rawValue + "s", &diagnostics) { expression(item, kind: kind, model: nil) }
+        }
+        for item in top.list("relations", &diagnostics) { relation(item) }
+        for item in top.list("tests", &diagnostics) { test(item) }
         for item in top.list("dashboards", &diagnostics) { dashboard(item) }
-        for key in ["alerts", "destinations"] where !top.list(key, &diagnostics).isEmpty {
+        for key in ["alerts", "destinations", "theme"] where top[key] != nil {
             if !project.ignoredSections.contains(key) { project.ignoredSections.append(key) }
         }
     }
 
     mutating func decodeDefaults(_ node: YAMLNode) {
-        guard let f = Fields(node, what: "defaults", known: ["source_name", "target_name", "alert_name", "threads"], diagnostics: &diagnostics) else { return }
+        guard
+            let f = Fields(
+                node, what: "defaults", known: ["source_name", "target_name", "alert_name", "threads", "levels", "telemetry_enabled"], diagnostics: &diagnostics
+            )
+        else { return }
+        for item in f.list("levels", &diagnostics) {
+            guard let l = Fields(item, what: "a level of defaults", known: ["title", "description"], diagnostics: &diagnostics),
+                let title = l.requiredString("title", &diagnostics)
+            else { continue }
+            project.defaults.levels.append(Level(title: title, description: l.string("description", &diagnostics) ?? ""))
+        }
         for key in ["source_name", "target_name"] {
             if let v = f[key], let name = f.string(key, &diagnostics) {
                 project.defaults.sourceName = Ref(name, at: v.location)
@@ -131,13 +150,16 @@ struct ProjectDecoder: Sendable {
         case .chart: return chart(node, parent: parent)
         case .table: return table(node, parent: parent)
         case .selector: return selector(node, parent: parent)
+        case .insight: return insight(node, parent: parent)
+        case .input: return input(node, parent: parent)
+        case .markdown: return markdown(node, parent: parent)
         case .dashboard: return nil
         }
     }
 
     // MARK: - Models
 
-    static let modelKeys = ["name", "sql", "source", "target", "args", "table_name", "models", "max_age", "allow_empty"]
+    static let modelKeys = ["name", "sql", "source", "target", "args", "table_name", "models", "max_age", "allow_empty", "metrics", "dimensions"]
 
     mutating func model(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "model '\($0)'" } ?? "model"
@@ -172,6 +194,9 @@ struct ProjectDecoder: Sendable {
         }
         var m = Model(name: name, kind: kind, location: node.location)
         m.maxAge = f.duration("max_age", &diagnostics)
+        for kind in [NamedExpression.Kind.metric, .dimension] {
+            for item in f.list(kind.rawValue + "s", &diagnostics) { expression(item, kind: kind, model: name) }
+        }
         project.models.append(m)
         return Ref(name, at: node.location)
     }
@@ -220,6 +245,12 @@ struct ProjectDecoder: Sendable {
         t.cohortOn = f.located("cohort_on", &diagnostics)
         t.filters = f.stringList("filters", &diagnostics)
         t.orderBy = f.stringList("order_by", &diagnostics)
+        for item in f.list("tests", &diagnostics) {
+            guard let test = Fields(item, what: "a test of \(label)", known: ["logic"], diagnostics: &diagnostics),
+                let logic = test.located("logic", &diagnostics)
+            else { continue }
+            t.tests.append(logic)
+        }
         project.traces.append(t)
         return Ref(name, at: node.location)
     }

@@ -55,6 +55,7 @@ public struct ProjectLoader: Sendable {
                 diagnostics.append(Diagnostic(.error, "--source '\(name)' names no source in the project\(near)", at: nil))
             }
         }
+        diagnostics += InsightResolver.resolve(&project)
         diagnostics += ProjectValidator.validate(&project)
         if reader.usesUnsetVariables {
             project.unresolved = ProjectValidator.unresolvedVariables(project)

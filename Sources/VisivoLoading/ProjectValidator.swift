@@ -9,7 +9,9 @@ enum ProjectValidator {
         var kinds: [String: ObjectKind] = [:]
         for s in project.sources { kinds[s.name] = kinds[s.name] ?? .source }
         for m in project.models { kinds[m.name] = kinds[m.name] ?? .model }
-        for t in project.traces { kinds[t.name] = kinds[t.name] ?? .trace }
+        for t in project.traces { kinds[t.name] = kinds[t.name] ?? (t.insight == nil ? .trace : .insight) }
+        for i in project.inputs { kinds[i.name] = kinds[i.name] ?? .input }
+        for m in project.markdowns { kinds[m.name] = kinds[m.name] ?? .markdown }
         for c in project.charts { kinds[c.name] = kinds[c.name] ?? .chart }
         for t in project.tables { kinds[t.name] = kinds[t.name] ?? .table }
         for s in project.selectors { kinds[s.name] = kinds[s.name] ?? .selector }
@@ -55,16 +57,17 @@ enum ProjectValidator {
             case .csvScript: break
             }
         }
-        for t in project.traces {
+        // An insight's model is the resolver's to find (and to report when it cannot).
+        for t in project.traces where t.insight == nil {
             check(t.model, is: .model, from: "trace '\(t.name)'")
             d += checkColumnRefs(t)
         }
         for c in project.charts {
-            for r in c.traces { check(r, is: .trace, from: "chart '\(c.name)'") }
+            for r in c.traces { check(r, is: .trace, .insight, from: "chart '\(c.name)'") }
             if let s = c.selector { check(s, is: .selector, from: "chart '\(c.name)'") }
         }
         for t in project.tables {
-            for r in t.traces { check(r, is: .trace, from: "table '\(t.name)'") }
+            for r in t.traces { check(r, is: .trace, .insight, from: "table '\(t.name)'") }
             if let s = t.selector { check(s, is: .selector, from: "table '\(t.name)'") }
             for def in t.columnDefs where !t.traces.contains(where: { $0.name == def.traceName.value }) {
                 d.append(
@@ -74,21 +77,21 @@ enum ProjectValidator {
             }
         }
         // A selector's options may also name dashboard rows and items (to show or hide them).
-        let layoutNames = Set(project.dashboards.flatMap { d in d.rows.flatMap { row in [row.name] + row.items.map(\.name) } }.compactMap { $0 })
+        let layoutNames = Set(project.dashboards.flatMap { d in d.allRows.map(\.name) + d.allItems.map(\.name) }.compactMap { $0 })
         for s in project.selectors {
             for r in s.options where !(kinds[r.name] == nil && layoutNames.contains(r.name)) {
                 check(r, is: .trace, .chart, .table, from: "selector '\(s.name)'")
             }
         }
         for x in project.dashboards {
-            for row in x.rows {
-                for item in row.items {
-                    switch item.content {
-                    case .chart(let r): check(r, is: .chart, from: "dashboard '\(x.name)'")
-                    case .table(let r): check(r, is: .table, from: "dashboard '\(x.name)'")
-                    case .selector(let r): check(r, is: .selector, from: "dashboard '\(x.name)'")
-                    case .markdown, .empty: break
-                    }
+            for item in x.allItems {
+                switch item.content {
+                case .chart(let r): check(r, is: .chart, from: "dashboard '\(x.name)'")
+                case .table(let r): check(r, is: .table, from: "dashboard '\(x.name)'")
+                case .selector(let r): check(r, is: .selector, from: "dashboard '\(x.name)'")
+                case .markdownObject(let r): check(r, is: .markdown, from: "dashboard '\(x.name)'")
+                case .input(let r): check(r, is: .input, from: "dashboard '\(x.name)'")
+                case .markdown, .rows, .empty: break
                 }
             }
         }
@@ -169,6 +172,8 @@ enum ProjectValidator {
         for x in project.tables { scan(x.name, x.location, x) }
         for x in project.selectors { scan(x.name, x.location, x) }
         for x in project.dashboards { scan(x.name, x.location, x) }
+        for x in project.inputs { scan(x.name, x.location, x) }
+        for x in project.markdowns { scan(x.name, x.location, x) }
         return out
     }
 

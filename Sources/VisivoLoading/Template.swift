@@ -30,7 +30,21 @@ public struct Template: Sendable {
             advance(over: before)
             rest = rest[open...]
             let here = SourceLocation(file: file, line: line, column: column)
-            if rest.hasPrefix("{{") {
+            if out.utf8.last == UInt8(ascii: "$"), let (name, length) = Template.parseEnvReference(rest) {
+                // `${env.NAME}` (2.x): the same variable, the same diagnostic when unset.
+                out.removeLast()
+                let at = SourceLocation(file: file, line: line, column: column - 1)
+                if let value = environment[name] {
+                    out += Template.escape(value)
+                } else if Template.inComment(lineSoFar: out) {
+                    out += ""
+                } else {
+                    out += Template.unsetMarker(name, at: at)
+                }
+                let consumed = rest.prefix(length)
+                advance(over: consumed)
+                rest = rest.dropFirst(length)
+            } else if rest.hasPrefix("{{") {
                 guard let close = Template.find("}}", in: rest) else {
                     diagnostics.append(Diagnostic(.error, "unclosed '{{' in template", at: here))
                     out += rest
@@ -140,14 +154,34 @@ public struct Template: Sendable {
         return trimmed.count > token.count
     }
 
-    /// True when `text` has `{{` or `{%` (a byte scan; most project files have neither).
+    /// True when `text` has `{{`, `{%` or `${e` (a byte scan; most project files have none).
     static func hasTag(_ text: String) -> Bool {
         var previous: UInt8 = 0
+        var before: UInt8 = 0
         for b in text.utf8 {
             if previous == UInt8(ascii: "{") && (b == UInt8(ascii: "{") || b == UInt8(ascii: "%")) { return true }
+            if before == UInt8(ascii: "$") && previous == UInt8(ascii: "{") && b == UInt8(ascii: "e") { return true }
+            before = previous
             previous = b
         }
         return false
+    }
+
+    /// `{env.NAME}` at the start of `s` (after a `$`): the name and the length of the
+    /// reference; NAME is `[A-Za-z_][A-Za-z0-9_]*`, spaces allowed inside the braces.
+    static func parseEnvReference(_ s: Substring) -> (String, Int)? {
+        guard s.hasPrefix("{") else { return nil }
+        var body = s.dropFirst()
+        let leading = body.prefix { $0 == " " }.count
+        body = body.dropFirst(leading)
+        guard body.hasPrefix("env.") else { return nil }
+        body = body.dropFirst(4)
+        let name = body.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        guard let first = name.first, !first.isNumber else { return nil }
+        let after = body.dropFirst(name.count)
+        let trailing = after.prefix { $0 == " " }.count
+        guard after.dropFirst(trailing).first == "}" else { return nil }
+        return (String(name), 1 + leading + 4 + name.count + trailing + 1)
     }
 
     /// The range of a two-byte ASCII marker in `s`, by a byte scan.

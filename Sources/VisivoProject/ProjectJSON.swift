@@ -34,47 +34,58 @@ public enum ProjectJSON {
             if let s = t.selector { members.append(("selector", selectors[s.name] ?? .null)) }
             tables[t.name] = .object(members)
         }
-        let dashboards: [JSONValue] = project.dashboards.map { d in
-            .object([
-                ("name", .string(d.name)),
-                (
-                    "rows",
-                    .array(
-                        d.rows.map { row in
-                            .object([
-                                ("height", .string(row.height)),
-                                (
-                                    "items",
-                                    .array(
-                                        row.items.map { item in
-                                            var members: [(String, JSONValue)] = [("width", .int(Int64(item.width)))]
-                                            switch item.content {
-                                            case .markdown(let m): members.append(("markdown", .string(m)))
-                                            case .chart(let r): members.append(("chart", charts[r.name] ?? .null))
-                                            case .table(let r): members.append(("table", tables[r.name] ?? .null))
-                                            case .selector(let r): members.append(("selector", selectors[r.name] ?? .null))
-                                            case .empty: break
-                                            }
-                                            return .object(members)
-                                        })
-                                ),
-                            ])
-                        })
-                ),
+        var markdowns: [String: JSONValue] = [:]
+        for m in project.markdowns {
+            markdowns[m.name] = .object([
+                ("name", .string(m.name)), ("content", .string(m.content)), ("align", .string(m.align)), ("justify", .string(m.justify)),
             ])
         }
+        var inputs: [String: JSONValue] = [:]
+        for i in project.inputs { inputs[i.name] = .object([("name", .string(i.name)), ("type", .string(i.kind.rawValue)), ("display", .string(i.display))]) }
+        func rows(_ list: [Dashboard.Row]) -> JSONValue {
+            .array(
+                list.map { row in
+                    .object([
+                        ("height", .string(row.height)),
+                        (
+                            "items",
+                            .array(
+                                row.items.map { item in
+                                    var members: [(String, JSONValue)] = [("width", .int(Int64(item.width)))]
+                                    switch item.content {
+                                    case .markdown(let m): members.append(("markdown", .string(m)))
+                                    case .markdownObject(let r): members.append(("markdown", markdowns[r.name] ?? .null))
+                                    case .chart(let r): members.append(("chart", charts[r.name] ?? .null))
+                                    case .table(let r): members.append(("table", tables[r.name] ?? .null))
+                                    case .selector(let r): members.append(("selector", selectors[r.name] ?? .null))
+                                    case .input(let r): members.append(("input", inputs[r.name] ?? .null))
+                                    case .rows(let inner): members.append(("rows", rows(inner)))
+                                    case .empty: break
+                                    }
+                                    return .object(members)
+                                })
+                        ),
+                    ])
+                })
+        }
+        let dashboards: [JSONValue] = project.dashboards.map { d in .object([("name", .string(d.name)), ("rows", rows(d.rows))]) }
         var top: [(String, JSONValue)] = []
         if let n = project.name { top.append(("name", .string(n))) }
         if let d = project.defaults.sourceName { top.append(("defaults", .object([("source_name", .string(d.name))]))) }
         top += [
             ("sources", .array(project.sources.compactMap { sources[$0.name] })),
             ("models", .array(project.models.compactMap { models[$0.name] })),
-            ("traces", .array(project.traces.compactMap { traces[$0.name] })),
+            ("traces", .array(project.traces.filter { $0.insight == nil }.compactMap { traces[$0.name] })),
             ("charts", .array(project.charts.compactMap { charts[$0.name] })),
             ("tables", .array(project.tables.compactMap { tables[$0.name] })),
             ("selectors", .array(project.selectors.compactMap { selectors[$0.name] })),
             ("dashboards", .array(dashboards)),
         ]
+        // 2.x objects, only when the project has them (a 1.x project's file is the reference's).
+        let insights = project.traces.filter { $0.insight != nil }
+        if !insights.isEmpty { top.append(("insights", .array(insights.compactMap { traces[$0.name] }))) }
+        if !project.inputs.isEmpty { top.append(("inputs", .array(project.inputs.compactMap { inputs[$0.name] }))) }
+        if !project.markdowns.isEmpty { top.append(("markdowns", .array(project.markdowns.compactMap { markdowns[$0.name] }))) }
         return .object(top)
     }
 

@@ -57,6 +57,9 @@ public struct CompiledProject: Sendable {
     /// Per trace name.
     public var queries: [String: TraceQuery]
     public var targets: [String: QueryTarget]
+    /// Per input whose options come from a query: the source it runs on, and its dialect.
+    public var inputTargets: [String: String] = [:]
+    public var inputDialects: [String: Dialect] = [:]
     public var warnings: [String]
     /// Position of each object in its list, by name (lookups in large projects are O(1)).
     private let sourceIndex: [String: Int]
@@ -117,6 +120,14 @@ public struct CompiledProject: Sendable {
             targets[c.query.trace] = c.target
         }
         session?.remember(queries: compiled)
+        for input in project.inputs {
+            guard case .query(_, let ref) = input.options, let model = modelIndex[ref.name].map({ project.models[$0] }),
+                case .source(let name) = Self.target(of: model, defaults: project.defaults)
+            else { continue }
+            inputTargets[input.name] = name
+            inputDialects[input.name] = Dialect(sourceIndex[name].map { project.sources[$0].type } ?? .sqlite)
+        }
+        for w in project.warnings { warnings.append(w.location.map { "\($0): \(w.message)" } ?? w.message) }
         for name in project.unresolved.keys.sorted() {
             for d in project.unresolved[name]! {
                 warnings.append("\(d.location.map { "\($0): " } ?? "")\(d.message); '\(name)' and what needs it will fail")

@@ -14,6 +14,23 @@ public struct TraceQuery: Sendable, Hashable {
     public var dialect: Dialect
     /// Things the user should hear about (window filters dropped outside Snowflake).
     public var warnings: [String]
+    /// Values for the statement's placeholders, in order (an insight bound to inputs).
+    public var parameters: [JSONValue] = []
+
+    /// What query.sql holds: the statement, and the values of its parameters in a comment
+    /// after it (the statement sent carries only placeholders); an insight's unbound input
+    /// markers written as the refs they stand for.
+    public var fileText: String {
+        var text = sql
+        if text.contains("\u{2}") {
+            text = text.replacingOccurrences(of: "\u{2}", with: "${ref(").replacingOccurrences(of: "\u{3}", with: ")}")
+            // `${ref(name.accessor)}` reads better as `${ref(name).accessor}`.
+            text = text.replacingOccurrences(of: #"\$\{ref\(([^)]*)\.([a-z]+)\)\}"#, with: "${ref($1).$2}", options: .regularExpression)
+        }
+        guard !parameters.isEmpty else { return text }
+        let values = parameters.enumerated().map { "\(InputBinding.placeholder($0.offset + 1, dialect)) = \($0.element.serialized)" }
+        return text + "\n-- parameters: " + values.joined(separator: ", ")
+    }
 
     /// The stat-cache label of a query.sql holding `sql` (shared by `compile` and `build`).
     public static func label(_ sql: String) -> String {
@@ -81,14 +98,20 @@ public enum TraceQueryCompiler {
             for item in items { s += "\n            \(item.sql) as \(dialect.alias(item.key))," }
         }
         s += "\n    \(q)cohort_on\(q)\nFROM columnize_cohort_on"
+        // A 2.x table's rows as they are, and an insight that aggregates nothing (as the
+        // reference builds it): nothing to group.
+        let aggregates = !aggregate.isEmpty || items.contains { SQLText.classify($0.sql, dialect: dialect) == .aggregate }
+        let plainRows = (trace.synthetic && items.isEmpty) || (trace.insight != nil && !aggregates)
         if !vanilla.isEmpty {
             s += "\n    WHERE"
             for (i, f) in vanilla.enumerated() { s += "\n        \(f)" + (i < vanilla.count - 1 ? " AND " : "") }
         }
-        s += "\n    GROUP BY"
-        for (i, g) in groupBy.enumerated() { s += "\n        \(g) " + (i < groupBy.count - 1 ? " , " : "") }
-        if !groupBy.isEmpty { s += "," }
-        s += "\n    \(q)cohort_on\(q)"
+        if !plainRows {
+            s += "\n    GROUP BY"
+            for (i, g) in groupBy.enumerated() { s += "\n        \(g) " + (i < groupBy.count - 1 ? " , " : "") }
+            if !groupBy.isEmpty { s += "," }
+            s += "\n    \(q)cohort_on\(q)"
+        }
         if !aggregate.isEmpty {
             s += "\n        HAVING"
             for (i, f) in aggregate.enumerated() { s += "\n            \(f)" + (i < aggregate.count - 1 ? " AND " : "") }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import VisivoBuild
 import VisivoProject
+import VisivoQuery
 import VisivoSite
 import VisivoSupport
 
@@ -33,6 +34,10 @@ public final class LiveSite: Sendable {
         var engine: BuildEngine?
         /// What the last project that loaded reads.
         var watched: Set<String> = []
+        /// The project the site shows, and an engine over it for insights' other input
+        /// values (made on the first such request).
+        var project: Project?
+        var variants: BuildEngine?
     }
 
     public let settings: Settings
@@ -186,7 +191,28 @@ public final class LiveSite: Sendable {
         let site = Site(
             project: project, outcomes: outcomes, outputDirectory: settings.build.options.outputDirectory,
             plotly: settings.plotly, page: settings.page, version: "\(epoch)-\(generation)", memo: memo)
-        state.withLock { $0.site = site }
+        state.withLock {
+            $0.site = site
+            $0.project = project
+            $0.variants = nil
+        }
+    }
+
+    /// An insight's data for input values a viewer picked: computed on the insight's own
+    /// source with the values bound as parameters, and cached, so the next viewer asking
+    /// for the same values gets them from the cache.
+    public func variant(insight: String, values: [String: JSONValue]) throws -> [UInt8] {
+        let (project, known) = state.withLock { ($0.project, $0.variants) }
+        guard let project else { throw VariantFailure(message: "the project has not loaded yet") }
+        let engine: BuildEngine
+        if let known {
+            engine = known
+        } else {
+            engine = BuildEngine(CompiledProject(project), options: settings.build.options)
+            state.withLock { s in if s.project?.contentHash == project.contentHash, s.variants == nil { s.variants = engine } }
+        }
+        defer { engine.finishVariants() }
+        return try engine.variant(insight, values: values)
     }
 
     /// The project file and the env file, watched even before anything loads.

@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import VisivoBuild
 import VisivoSite
+import VisivoSupport
 
 /// `visivo serve`'s HTTP side: the live site's files, and `/_visivo/events`, the
 /// server-sent events that tell open pages to reload their data or show an error.
@@ -41,6 +43,14 @@ public struct ViewerServer: Sendable {
                     try await writer.finish(nil)
                 })
         }
+        // An insight's data for other input values: `?name=<insight>&values=<JSON object of
+        // input name -> state>`, computed off the event loop.
+        router.get("_visivo/insight") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let name = query["name"].map(String.init) ?? ""
+            let valuesText = query["values"].map(String.init) ?? "{}"
+            return await Self.variant(live: live, insight: name, valuesText: valuesText)
+        }
         router.get("**") { request, _ -> Response in
             Self.file(request.uri.path, site: live.site)
         }
@@ -72,6 +82,28 @@ public struct ViewerServer: Sendable {
     static func allowedHosts(bound host: String) -> Set<String>? {
         if ["0.0.0.0", "::", "[::]"].contains(host) { return nil }
         return ["localhost", "127.0.0.1", "::1", host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))]
+    }
+
+    static func variant(live: LiveSite, insight: String, valuesText: String) async -> Response {
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-cache"
+        headers[.contentType] = "application/json; charset=utf-8"
+        func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {
+            let body = JSONValue.object([("error", .string(message))]).serialized
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        guard case .object(let members)? = try? JSONParser.parse(Array(valuesText.utf8)) else {
+            return failure(.badRequest, "values must be a JSON object of input name -> value")
+        }
+        let values = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let outcome: Result<[UInt8], any Error> = await withCheckedContinuation { continuation in
+            // A query may take a while: never on the event loop.
+            Thread.detachNewThread { continuation.resume(returning: Result { try live.variant(insight: insight, values: values) }) }
+        }
+        switch outcome {
+        case .success(let bytes): return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .failure(let error): return failure(.unprocessableContent, "\(error)")
+        }
     }
 
     static func head(_ response: Response) -> Response {

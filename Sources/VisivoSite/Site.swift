@@ -1,6 +1,8 @@
 import Foundation
 import Synchronization
 import VisivoProject
+import VisivoQuery
+import VisivoSupport
 
 /// Every file of a site by its relative path: pages, their documents (project.js and each
 /// dashboard's dashboard.js), the viewer's assets,
@@ -28,7 +30,7 @@ public struct Site: Sendable {
     ///   - memo: what a process that makes site after site (`serve`) keeps between them.
     public init(
         project: Project, outcomes: [String: TraceOutcome], outputDirectory: String, plotly: String?,
-        page: SitePage.Options, version: String, builtAt: Date = Date(), memo: SiteMemo? = nil
+        page: SitePage.Options, version: String, builtAt: Date = Date(), memo: SiteMemo? = nil, variants: [InsightVariant] = []
     ) {
         let paths = memo?.paths(of: project) ?? SitePaths(project)
         self.paths = paths
@@ -38,6 +40,19 @@ public struct Site: Sendable {
         let index = ProjectIndex(project)
         let head = SiteDocument.head(project, paths: paths, version: version, builtAt: ISO8601DateFormatter().string(from: builtAt))
         let known = memo?.traces ?? [:]
+        var extras = SiteDocument.Extras()
+        extras.inputOptions = DistVariants.builtOptions(project, outputDirectory: outputDirectory)
+        for (name, state) in InputBinding.defaults(project.inputs, options: extras.inputOptions) { extras.defaults[name] = state.key }
+        var variantFiles: [String: [UInt8]] = [:]
+        for v in variants {
+            guard let base = paths.traces[v.insight] else { continue }
+            var hasher = FingerprintHasher()
+            hasher.add("combination", v.key)
+            let path = String(base.dropLast(3)) + "-" + String(hasher.finalize().hex.prefix(12)) + ".js"
+            extras.variants[v.insight, default: [:]][v.key] = path
+            variantFiles[path] = SiteData.script(key: path, json: v.data)
+        }
+        let documentExtras = extras
         // The pages' documents, made in parallel: each dashboard's is independent of the others.
         let documents = project.dashboards.compactMap { d in paths.dashboards[d.name].map { (dashboard: d, folder: $0) } }
         let made = Mutex([String: SiteMemo.Trace]())
@@ -48,7 +63,7 @@ public struct Site: Sendable {
                 ? (SitePage.projectDocument, SiteDocument.Scope())
                 : (documents[i].folder + SitePage.dashboardDocument, SiteDocument.scope(of: documents[i].dashboard, in: index))
             var mine: [String: SiteMemo.Trace] = [:]
-            let text = SiteDocument.script(head: head, scope: scope, paths: paths, outcomes: outcomes, known: known, made: &mine)
+            let text = SiteDocument.script(head: head, scope: scope, paths: paths, outcomes: outcomes, extras: documentExtras, known: known, made: &mine)
             texts.withLock { $0[path] = .bytes(text) }
             made.withLock { all in all.merge(mine) { a, _ in a } }
         }
@@ -61,6 +76,7 @@ public struct Site: Sendable {
         files["assets/viewer.js"] = .bytes(Array(ViewerAssets.script.utf8))
         files["assets/viewer.css"] = .bytes(Array(ViewerAssets.stylesheet.utf8))
         if let plotly { files["assets/plotly.min.js"] = .file(plotly) }
+        for (path, bytes) in variantFiles { files[path] = .bytes(bytes) }
         for t in project.traces where outcomes[t.name]?.isOK == true {
             guard let key = paths.traces[t.name] else { continue }
             files[key] = .traceData(path: SiteData.dataPath(trace: t.name, outputDirectory: outputDirectory), key: key)
@@ -92,6 +108,20 @@ public struct Site: Sendable {
         if path.hasSuffix(".css") { return "text/css; charset=utf-8" }
         if path.hasSuffix(".png") { return "image/png" }
         return "text/html; charset=utf-8"
+    }
+}
+
+/// One insight's data for one combination of input values (a dist precomputes them):
+/// `key` is the combination as the viewer names it (`InputCombinations.key`).
+public struct InsightVariant: Sendable {
+    public var insight: String
+    public var key: String
+    public var data: [UInt8]
+
+    public init(insight: String, key: String, data: [UInt8]) {
+        self.insight = insight
+        self.key = key
+        self.data = data
     }
 }
 

@@ -57,7 +57,7 @@ public final class TraceOutcomes: BuildReporter, @unchecked Sendable {
     public func warning(_ text: String) { forward?.warning(text) }
 
     public func finished(_ event: NodeEvent) {
-        if event.kind == .trace {
+        if event.kind == .trace || event.kind == .insight {
             let outcome: TraceOutcome
             switch event.status {
             // A prefix of the data's hash names its version.

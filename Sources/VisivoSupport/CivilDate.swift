@@ -22,4 +22,41 @@ package enum CivilDate {
         if s.count < width { s = String(repeating: "0", count: width - s.count) + s }
         return negative ? "-" + s : s
     }
+
+    /// The day count since 1970-01-01 of a date (Howard Hinnant's `days_from_civil`).
+    package static func days(year: Int64, month: Int, day: Int) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = Int64(month > 2 ? month - 3 : month + 9)
+        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// `YYYY-MM-DD` as a day count; nil for any other text or an impossible date.
+    package static func days(iso text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, let y = Int64(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m),
+            (1...31).contains(d)
+        else { return nil }
+        let n = days(year: y, month: m, day: d)
+        return fromDays(n) == (y, m, d) ? n : nil
+    }
+
+    /// A day count as `YYYY-MM-DD`.
+    package static func iso(days: Int64) -> String {
+        let (y, m, d) = fromDays(days)
+        return "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))"
+    }
+
+    /// A day count `months` months later, the day kept within the month.
+    package static func adding(months: Int, to days: Int64) -> Int64 {
+        let (y, m, d) = fromDays(days)
+        let total = y * 12 + Int64(m - 1) + Int64(months)
+        let ny = total / 12, nm = Int(total % 12) + 1
+        var day = d
+        while day > 28, fromDays(Self.days(year: ny, month: nm, day: day)).1 != nm { day -= 1 }
+        return Self.days(year: ny, month: nm, day: day)
+    }
 }

@@ -41,6 +41,18 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The value as text (`"0"`, `"true"`, `"north"`); nil for null. What a cohort or an
+    /// input option is named by.
+    public var text: String? {
+        switch self {
+        case .null: return nil
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n
+        case .string(let s): return s
+        case .array, .object: return serialized
+        }
+    }
+
     /// Compact JSON text; key order kept; non-ASCII written as UTF-8.
     public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
 

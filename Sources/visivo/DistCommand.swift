@@ -23,6 +23,12 @@ struct DistCommand: ParsableCommand {
     @Option(name: [.short, .customLong("dist-dir")], help: ArgumentHelp("The folder to write (default: dist in the working dir).", valueName: "dir"))
     var distDir: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The most combinations of input values one insight may have; a dist holds the data of each (default: \(DistVariants.defaultLimit)).",
+            valueName: "n"))
+    var maxInputCombinations: Int = DistVariants.defaultLimit
+
     func run() throws {
         let plotlyFile = try plotly.locate()
         let options = flags.options(project)
@@ -41,11 +47,19 @@ struct DistCommand: ParsableCommand {
         }
         reporter.finish(summary)
         if summary.cancelled { throw ExitCode(130) }
+        let variants: [InsightVariant]
+        do {
+            variants = try DistVariants.compute(project: loaded, outcomes: outcomes, options: options, limit: maxInputCombinations)
+        } catch {
+            Terminal.error("error: \(error)")
+            Terminal.error("no dist was written")
+            throw ExitCode(1)
+        }
         let directory = distDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? project.projectDirectory + "/dist"
         let site = Site(
             project: loaded, outcomes: outcomes, outputDirectory: options.outputDirectory, plotly: plotlyFile,
             page: SitePage.Options(plotlyURL: plotly.plotlyURL, live: false),
-            version: DistWriter.version(project: loaded, outputDirectory: options.outputDirectory))
+            version: DistWriter.version(project: loaded, outputDirectory: options.outputDirectory), variants: variants)
         let written: DistWriter.Written
         do { written = try DistWriter.write(site, to: directory) } catch {
             Terminal.error("error: \(error)")

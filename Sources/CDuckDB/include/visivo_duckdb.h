@@ -125,6 +125,12 @@ typedef struct visivo_duckdb_api {
     const char *(*_Nonnull prepared_statement_column_name)(duckdb_prepared_statement prepared, idx_t col);
     duckdb_logical_type (*_Nonnull prepared_statement_column_logical_type)(duckdb_prepared_statement prepared, idx_t col);
     duckdb_state (*_Nonnull execute_prepared)(duckdb_prepared_statement prepared, duckdb_result *out_result);
+    idx_t (*_Nonnull nparams)(duckdb_prepared_statement prepared);
+    duckdb_state (*_Nonnull bind_varchar_length)(duckdb_prepared_statement prepared, idx_t param_idx, const char *val, idx_t length);
+    duckdb_state (*_Nonnull bind_int64)(duckdb_prepared_statement prepared, idx_t param_idx, int64_t val);
+    duckdb_state (*_Nonnull bind_double)(duckdb_prepared_statement prepared, idx_t param_idx, double val);
+    duckdb_state (*_Nonnull bind_boolean)(duckdb_prepared_statement prepared, idx_t param_idx, bool val);
+    duckdb_state (*_Nonnull bind_null)(duckdb_prepared_statement prepared, idx_t param_idx);
 
     /* Pending (streaming) execution */
     duckdb_state (*_Nonnull pending_prepared_streaming)(duckdb_prepared_statement prepared, duckdb_pending_result *out_result);

@@ -27,9 +27,9 @@ public enum CompileOutputs {
             guard let q = compiled.queries[t.name] else { continue }
             result.queries += 1
             let path = "\(options.outputDirectory)/\(t.name)/query.sql"
-            let label = TraceQuery.label(q.sql)
+            let label = TraceQuery.label(q.fileText)
             if stat.isUnchanged(path, hash: label) { continue }
-            if try AtomicFile.writeIfDifferent(q.sql, to: path) { result.written += 1 }
+            if try AtomicFile.writeIfDifferent(q.fileText, to: path) { result.written += 1 }
             stat.record(path, hash: label)
         }
         if stat.changed { try? stat.save(to: options.statCachePath) }

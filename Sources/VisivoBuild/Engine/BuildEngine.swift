@@ -36,7 +36,8 @@ public final class BuildEngine: Sendable {
         let pool = ConnectionPool(sources: sources, limits: limits, projectDirectory: compiled.project.directory)
         let graph = compiled.graph
         resource = graph.nodes.map { n in
-            if n.kind == .trace, case .source(let s)? = compiled.targets[n.name] { return s }
+            if n.kind == .trace || n.kind == .insight, case .source(let s)? = compiled.targets[n.name] { return s }
+            if n.kind == .input { return compiled.inputTargets[n.name] }
             return nil
         }
         work = NodeWork(

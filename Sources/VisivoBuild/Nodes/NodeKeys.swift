@@ -101,6 +101,34 @@ enum NodeKeys {
         return h.finalize()
     }
 
+    /// An input whose options are listed (or a range): its definition.
+    static func input(_ input: Input) -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("kind", "input")
+        h.add("definition", String(describing: input.options))
+        h.add("default", String(describing: input.defaultValue))
+        return h.finalize()
+    }
+
+    /// An input whose options come from a query: the query and its model's output.
+    static func inputOptions(_ sql: String, dialect: Dialect, upstream: Fingerprint) -> Fingerprint {
+        var h = FingerprintHasher()
+        h.add("kind", "input.options")
+        h.add("dialect", dialect.kind.rawValue)
+        h.add("sql", sql)
+        h.add("in", upstream)
+        return h.finalize()
+    }
+
+    /// What an insight bound to input values reads: its model's output and the values.
+    static func bound(modelOutput: Fingerprint, parameters: [JSONValue]) -> Fingerprint {
+        guard !parameters.isEmpty else { return modelOutput }
+        var h = FingerprintHasher()
+        h.add("in", modelOutput)
+        for p in parameters { h.add("param", p.serialized) }
+        return h.finalize()
+    }
+
     /// A chart, table, selector or dashboard: nothing runs; it changes with its inputs.
     static func presentation(_ kind: ObjectKind, inputs: [Fingerprint]) -> Fingerprint {
         var h = FingerprintHasher()

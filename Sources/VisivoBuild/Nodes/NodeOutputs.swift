@@ -18,6 +18,8 @@ struct NodeOutputs: Sendable {
     func traceDirectory(_ name: String) -> String { "\(directory)/\(name)" }
     func dataPath(trace: String) -> String { traceDirectory(trace) + "/data.json" }
     func queryPath(trace: String) -> String { traceDirectory(trace) + "/query.sql" }
+    /// An input's options, when a query lists them.
+    func optionsPath(input: String) -> String { traceDirectory(input) + "/options.json" }
     /// A CSV-script model's SQLite file.
     func csvDatabasePath(_ model: String) -> String { "\(directory)/\(model).sqlite" }
     /// A local merge's folder, holding a copy of each upstream model's rows.

@@ -87,14 +87,27 @@ extension NodeWork {
                         },
                         output: { NodeKeys.mergeOutput(body: $0, attached: attached) }))
             }
-        case .trace:
+        case .trace, .insight:
             let t = compiled.trace(named: node.name)!
-            guard let q = compiled.queries[t.name], let model = graph.needs[i].first, let upstream = inputs(model) else {
+            guard let compiledQuery = compiled.queries[t.name], let model = graph.needs[i].first, let modelOutput = inputs(model) else {
                 throw NodeFailure(message: "internal error: trace '\(t.name)' was not compiled")
             }
+            let (q, upstream) = try bound(t, compiledQuery, modelOutput: modelOutput)
             let k = traceKey(i, q, upstream: upstream)
             return .cached(traceStep(i, t, key: k.key, label: k.label))
-        case .chart, .table, .selector, .dashboard:
+        case .input:
+            let input = compiled.project.input(named: node.name)!
+            guard case .query(let sql, _) = input.options, let model = graph.needs[i].first, let upstream = inputs(model) else {
+                return .settled(NodeKeys.input(input))
+            }
+            let key = NodeKeys.inputOptions(sql, dialect: compiled.inputDialects[input.name] ?? Dialect(.sqlite), upstream: upstream)
+            let path = outputs.optionsPath(input: input.name)
+            return .cached(
+                CachedStep(
+                    name: input.name, key: key, maxAge: nil, refresh: refreshes(i),
+                    intact: { out, confirming in self.record.holds(path, hash: out.hex, confirming: confirming) },
+                    output: { NodeKeys.hash($0) }))
+        case .chart, .table, .selector, .dashboard, .markdown:
             return .settled(NodeKeys.presentation(node.kind, inputs: ins))
         }
     }
@@ -129,7 +142,7 @@ extension NodeWork {
         if let known = record.withLock({ $0.traceKeys[i] }), known.upstream == upstream { return (known.key, known.label, known.settled) }
         let settled = session?.settled(trace: q.trace, sql: q.sql, dialect: q.dialect, upstream: upstream)
         let key = settled?.key ?? NodeKeys.trace(q, upstream: upstream)
-        let label = settled?.label ?? TraceQuery.label(q.sql)
+        let label = settled?.label ?? TraceQuery.label(q.fileText)
         if settled == nil {
             session?.settle(q.trace, .init(sql: q.sql, dialect: q.dialect, upstream: upstream, key: key, label: label))
         }
@@ -191,7 +204,7 @@ extension NodeWork {
         var known: [Int: Fingerprint] = [:]
         for i in graph.nodes.indices where nodes.contains(i) {
             let node = graph.nodes[i]
-            let runs = node.kind == .trace || node.kind == .model && node.type != "sql"
+            let runs = node.kind == .trace || node.kind == .insight || node.kind == .model && node.type != "sql"
             if let unset = project.unresolved[node.name] {
                 plans[i] = NodePlan(stale: true, reason: "fails: \(Self.unresolvedMessage(unset))", runs: true)
                 continue

@@ -8,11 +8,12 @@ extension NodeWork {
     /// A trace: its query run where its model's data is (a source, or the SQLite file of a
     /// CSV-script or local-merge model), the rows encoded as data.json.
     func processTrace(_ i: Int, _ t: Trace, _ step: CachedStep, mode: Mode) throws -> NodeResult? {
-        guard let q = compiled.queries[t.name], let target = compiled.targets[t.name],
-            let model = graph.needs[i].first, let upstream = record.output(of: model)
+        guard let compiledQuery = compiled.queries[t.name], let target = compiled.targets[t.name],
+            let model = graph.needs[i].first, let modelOutput = record.output(of: model)
         else {
             throw NodeFailure(message: "internal error: trace '\(t.name)' was not compiled")
         }
+        let (q, upstream) = try bound(t, compiledQuery, modelOutput: modelOutput)
         let (_, label, settled) = traceKey(i, q, upstream: upstream)
         // Settled in this session with this very key: nothing to check.
         if let settled, let result = settled.result, !step.refresh,
@@ -28,7 +29,7 @@ extension NodeWork {
             try outputs.write(bytes, to: dataPath, hash: out.hex, record: record)
             return out
         }
-        func writeQuery() throws { try outputs.writeUnlessHeld(queryPath, label: label, record: record) { Array(q.sql.utf8) } }
+        func writeQuery() throws { try outputs.writeUnlessHeld(queryPath, label: label, record: record) { Array(q.fileText.utf8) } }
         guard
             let result = try settle(
                 step, mode: mode,
@@ -45,9 +46,9 @@ extension NodeWork {
                     do {
                         switch target {
                         case .source(let s):
-                            try pool.with(s) { try $0.run(q.sql, into: &sink) }
+                            try pool.with(s) { try $0.run(q.sql, parameters: q.parameters, into: &sink) }
                         case .model(let m):
-                            try modelDatabase(m).run(q.sql, into: &sink)
+                            try modelDatabase(m).run(q.sql, parameters: q.parameters, into: &sink)
                         }
                     } catch let e as ConnectorError {
                         let on = target.displayName

@@ -105,7 +105,8 @@ final class NodeWork: Sendable {
         case .cached(let step):
             let done: NodeResult?
             switch node.kind {
-            case .trace: done = try processTrace(i, compiled.trace(named: node.name)!, step, mode: mode)
+            case .trace, .insight: done = try processTrace(i, compiled.trace(named: node.name)!, step, mode: mode)
+            case .input: done = try processInput(i, compiled.project.input(named: node.name)!, step, mode: mode)
             default: done = try processModel(i, compiled.model(named: node.name)!, step, mode: mode)
             }
             guard let done else { return nil }

@@ -81,14 +81,15 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
 
     // MARK: - Running statements
 
-    /// Runs `sql` (GoogleSQL) and streams every page of its result into `sink`.
-    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+    /// Runs `sql` (GoogleSQL) and streams every page of its result into `sink`; parameters
+    /// are named `@p1`... and sent as `queryParameters`.
+    public func run<Sink: RowSink>(_ sql: String, parameters: [JSONValue], into sink: inout Sink) throws {
         // A cancel stays: it may come between the pool's checkout and this call, and a
         // pool's connections end with their (cancelled) build.
         if cancellation.isCancelled { throw cancelledError() }
         var job: Job?
         do {
-            var page = try startQuery(sql)
+            var page = try startQuery(sql, parameters: parameters)
             job = Self.job(in: page)
             if cancellation.isCancelled { throw cancelledError() }
             guard let running = job else {
@@ -119,12 +120,29 @@ public final class BigQueryConnection: Connection, @unchecked Sendable {
         cancellation.cancel()
     }
 
+    /// A named query parameter: numbers as INT64 or FLOAT64, booleans as BOOL, the rest as
+    /// STRING; NULL as a STRING without a value.
+    static func parameter(_ name: String, _ v: JSONValue) -> JSONValue {
+        let type: String
+        switch v {
+        case .number(let t): type = Int64(t) != nil ? "INT64" : "FLOAT64"
+        case .bool: type = "BOOL"
+        default: type = "STRING"
+        }
+        let value: JSONValue = v == .null ? .object([JSONMember]()) : .object([("value", .string(v.text ?? ""))])
+        return .object([("name", .string(name)), ("parameterType", .object([("type", .string(type))])), ("parameterValue", value)])
+    }
+
     /// `jobs.query`.
-    private func startQuery(_ sql: String) throws(ConnectorError) -> JSONValue {
+    private func startQuery(_ sql: String, parameters: [JSONValue]) throws(ConnectorError) -> JSONValue {
         var body: [(String, JSONValue)] = [
             ("query", .string(sql)),
             ("useLegacySql", .bool(false)),
         ]
+        if !parameters.isEmpty {
+            body.append(("parameterMode", .string("NAMED")))
+            body.append(("queryParameters", .array(parameters.enumerated().map { Self.parameter("p\($0.offset + 1)", $0.element) })))
+        }
         if let dataset, let datasetProject {
             body.append(("defaultDataset", .object([("projectId", .string(datasetProject)), ("datasetId", .string(dataset))])))
         }

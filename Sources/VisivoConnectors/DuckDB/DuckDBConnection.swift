@@ -97,7 +97,9 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
 
     /// Runs `sql` and streams the rows of its last statement into `sink` (the statements
     /// before it run first, their results discarded, as DuckDB's own `duckdb_query` does).
-    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+    /// Parameters bind to the last statement's `$1`... (DuckDB casts each value to the type
+    /// its place in the statement wants).
+    public func run<Sink: RowSink>(_ sql: String, parameters: [JSONValue], into sink: inout Sink) throws {
         // A cancel stays (it may come between the pool's checkout and this call; a pool's
         // connections end with their cancelled build).
         stateLock.withLock { running = true }
@@ -143,10 +145,37 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
                             + (castPrepared.flatMap { a.prepare_error($0) }.map { String(cString: $0) } ?? "unknown error"),
                         hint: "Cast it in the query, e.g. CAST(\(column) AS VARCHAR).")
                 }
+                try bind(parameters, to: castPrepared)
                 try stream(castPrepared, into: &sink)
             } else {
+                try bind(parameters, to: prepared)
                 try stream(prepared, into: &sink)
             }
+        }
+    }
+
+    private func bind(_ parameters: [JSONValue], to prepared: duckdb_prepared_statement?) throws {
+        guard !parameters.isEmpty else { return }
+        let a = api.pointee
+        let wanted = Int(a.nparams(prepared))
+        guard wanted == parameters.count else {
+            throw error(
+                "the statement has \(wanted) parameter\(wanted == 1 ? "" : "s") but \(parameters.count) value\(parameters.count == 1 ? " was" : "s were") given"
+            )
+        }
+        for (i, v) in parameters.enumerated() {
+            let at = idx_t(i + 1)
+            let state: duckdb_state
+            switch v {
+            case .null: state = a.bind_null(prepared, at)
+            case .bool(let b): state = a.bind_boolean(prepared, at, b)
+            case .number(let t) where Int64(t) != nil: state = a.bind_int64(prepared, at, Int64(t)!)
+            case .number(let t) where Double(t) != nil: state = a.bind_double(prepared, at, Double(t)!)
+            default:
+                let text = v.text ?? ""
+                state = a.bind_varchar_length(prepared, at, text, idx_t(text.utf8.count))
+            }
+            guard state == DuckDBSuccess else { throw error("could not bind parameter \(i + 1)") }
         }
     }
 

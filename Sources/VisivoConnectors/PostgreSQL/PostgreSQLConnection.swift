@@ -70,9 +70,24 @@ public final class PostgreSQLConnection: Connection, @unchecked Sendable {
     /// Runs `sql` and streams the rows of its first row-returning result set into `sink`.
     /// (A string of several statements, e.g. `set ...; select ...`, is allowed; result sets
     /// after the first one that has columns are read and discarded.)
-    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+    /// With parameters, the statement goes by the extended protocol (`PQsendQueryParams`):
+    /// `$1`... in the text, each value sent apart from it, its type inferred by the server.
+    public func run<Sink: RowSink>(_ sql: String, parameters: [JSONValue], into sink: inout Sink) throws {
         try ensureConnected()
-        guard PQsendQuery(conn, sql) == 1 else {
+        let sent: Int32
+        if parameters.isEmpty {
+            sent = PQsendQuery(conn, sql)
+        } else {
+            let texts: [String?] = parameters.map { $0 == .null ? nil : $0.text }
+            var pointers: [UnsafeMutablePointer<CChar>?] = texts.map { $0.flatMap { strdup($0) } }
+            defer { for p in pointers { free(p) } }
+            sent = pointers.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
+                    PQsendQueryParams(conn, sql, Int32(parameters.count), nil, $0, nil, nil, 0)
+                }
+            }
+        }
+        guard sent == 1 else {
             throw connectionError(fallback: "could not send the query to the server")
         }
         // If this fails the result simply arrives in one piece; both are handled below.

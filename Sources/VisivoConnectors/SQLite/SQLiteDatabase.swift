@@ -63,8 +63,9 @@ public final class SQLiteDatabase: Connection, @unchecked Sendable {
         return SQLiteStatement(stmt, database: self)
     }
 
-    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+    public func run<Sink: RowSink>(_ sql: String, parameters: [JSONValue], into sink: inout Sink) throws {
         let stmt = try prepare(sql)
+        if !parameters.isEmpty { try stmt.bind(parameters) }
         let n = stmt.columnCount
         try sink.columns((0..<n).map { stmt.columnName($0) })
         var row = [JSONValue](repeating: .null, count: Int(n))

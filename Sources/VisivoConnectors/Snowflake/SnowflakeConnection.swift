@@ -49,19 +49,31 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
 
     // MARK: - Running statements
 
-    /// Runs `sql` and streams its rows (all chunks) into `sink`.
-    public func run<Sink: RowSink>(_ sql: String, into sink: inout Sink) throws {
+    /// Runs `sql` and streams its rows (all chunks) into `sink`; parameters are `:1`... and
+    /// go as the request's `bindings`, as the official drivers send them.
+    public func run<Sink: RowSink>(_ sql: String, parameters: [JSONValue], into sink: inout Sink) throws {
         // A cancel stays: it may come between the pool's checkout and this call, and a
         // pool's connections end with their (cancelled) build.
         if cancellation.isCancelled { throw cancelledError() }
         let requestID = Self.newID()
         do {
-            let data = try execute(sql, requestID: requestID)
+            let data = try execute(sql, requestID: requestID, parameters: parameters)
             try SnowflakeResult(data: data, source: sourceName).stream(into: &sink, download: download)
         } catch let error as ConnectorError where error.cancelled {
             abort(requestID: requestID, sql: sql)
             throw error
         }
+    }
+
+    /// A binding as the drivers send one: a type and the value's text (NULL: no value).
+    static func binding(_ v: JSONValue) -> JSONValue {
+        let type: String
+        switch v {
+        case .number(let t): type = Int64(t) != nil ? "FIXED" : "REAL"
+        case .bool: type = "BOOLEAN"
+        default: type = "TEXT"
+        }
+        return .object([("type", .string(type)), ("value", v == .null ? .null : .string(v.text ?? ""))])
     }
 
     /// Asks the running statement to stop (safe from any thread): the request in flight is
@@ -71,9 +83,9 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
     }
 
     /// Submits the statement and waits for its first result (the `data` object).
-    func execute(_ sql: String, requestID: String) throws(ConnectorError) -> JSONValue {
+    func execute(_ sql: String, requestID: String, parameters: [JSONValue] = []) throws(ConnectorError) -> JSONValue {
         sequence += 1
-        let body: JSONValue = .object([
+        var members: [(String, JSONValue)] = [
             ("sqlText", .string(sql)),
             ("asyncExec", .bool(false)),
             ("sequenceId", .int(sequence)),
@@ -82,7 +94,11 @@ public final class SnowflakeConnection: Connection, @unchecked Sendable {
             ("describeOnly", .bool(false)),
             ("parameters", .object([JSONMember]())),
             ("queryContextDTO", .object([("entries", .array([]))])),
-        ])
+        ]
+        if !parameters.isEmpty {
+            members.append(("bindings", .object(parameters.enumerated().map { (String($0.offset + 1), Self.binding($0.element)) })))
+        }
+        let body = JSONValue.object(members)
         var response = try authorized(
             "POST", "/queries/v1/query-request",
             query: [("requestId", requestID), ("request_guid", Self.newID())], body: body)
