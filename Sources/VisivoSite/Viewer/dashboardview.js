@@ -1,6 +1,8 @@
-// A dashboard page's content: rows as CSS grids (`div.vz-row`) of item views, the
-// selectors' state (read from and written to the URL query through the page), and
-// redrawing. `show(project, loaded)` draws a project version: when the dashboard's
+// A dashboard page's content: rows as CSS grids (`div.vz-row`) of item views (an item
+// may hold rows of its own), the selectors' and inputs' state (read from and written to
+// the URL query through the page), and redrawing. An insight that reads inputs is drawn
+// from its data.json while the inputs are at their defaults, else from the data for the
+// inputs' values: a dist's precomputed file, or (under serve) the server's answer. `show(project, loaded)` draws a project version: when the dashboard's
 // shape (rows, items) is unchanged the existing views update in place (plots through
 // Plotly.react, tables keeping page and sort); otherwise the views are built anew.
 
@@ -14,14 +16,21 @@ import { queryValue, withQueryValue, selectionFromQuery, selectionQueryValue } f
 import { ChartView } from './chartview.js';
 import { TableView } from './tableview.js';
 import { MarkdownView, SelectorItemView, EmptyView } from './itemviews.js';
+import { InputItemView } from './inputview.js';
+import { inputStates, inputQueryKey, inputQueryValue, insightSource, requestValues } from './inputs.js';
+import { loadScript } from './loader.js';
 
 export class DashboardView {
   /**
    * `base`: the page's base; `dashboardName`: the dashboard to show; `search`:
    * `{get(), set(query)}` over the page's URL query (where selector state lives).
    */
-  constructor({ base, dashboardName, search }) {
+  constructor({ base, dashboardName, search, live = false }) {
     this.base = base;
+    this.live = live;
+    // Insight data for input values other than the defaults: `${insight}\n${combination}` -> {data} | {error}.
+    this.variants = new Map();
+    this.pending = new Set();
     this.name = dashboardName;
     this.search = search;
     this.element = h('main', { className: 'vz-dashboard' });
@@ -30,10 +39,13 @@ export class DashboardView {
     this.rows = [];
     this.ctx = null;
     this.choose = this.choose.bind(this);
+    this.pick = this.pick.bind(this);
   }
 
   /** Draws `project` with `loaded` (trace name -> {data} | {error}). */
   show(project, loaded) {
+    // Another version of the project: its data may differ for every combination.
+    if (this.project && this.project.version !== project.version) this.variants.clear();
     this.project = project;
     this.loaded = loaded;
     const dashboard = findDashboard(project, this.name);
@@ -66,7 +78,13 @@ export class DashboardView {
 
   build(dashboard) {
     this.destroyViews();
-    this.rows = dashboard.rows.map((row) => {
+    this.rows = this.buildRows(dashboard.rows);
+    this.element.replaceChildren(...this.rows.map((row) => row.element));
+  }
+
+  /** Row elements and their item views for `rows`. */
+  buildRows(rows) {
+    return (rows ?? []).map((row) => {
       const views = (row.items ?? []).map((item) => this.createView(item));
       const element = h(
         'div',
@@ -75,7 +93,6 @@ export class DashboardView {
       );
       return { element, views };
     });
-    this.element.replaceChildren(...this.rows.map((row) => row.element));
   }
 
   createView(item) {
@@ -89,6 +106,10 @@ export class DashboardView {
         return new MarkdownView(item);
       case 'selector':
         return new SelectorItemView(item, this.choose);
+      case 'input':
+        return new InputItemView(item, this.pick);
+      case 'rows':
+        return new RowsView(item, this);
       default:
         return new EmptyView(item);
     }
@@ -99,6 +120,44 @@ export class DashboardView {
     this.rows = [];
   }
 
+  /** The data an insight that reads inputs is drawn from now (see inputs.js insightSource). */
+  insightData(name, states, before) {
+    const entry = this.project.traces?.[name];
+    const source = insightSource(entry, states, this.project.inputs, this.live);
+    if (source.kind === 'built') return this.loaded.get(name);
+    if (source.kind === 'missing') {
+      return { error: 'this combination of input values is not in the dist (raise visivo dist --max-input-combinations, or use visivo serve)' };
+    }
+    const id = `${name}\n${source.key}`;
+    if (this.variants.has(id)) return this.variants.get(id);
+    if (!this.pending.has(id)) {
+      this.pending.add(id);
+      this.fetchVariant(name, entry, source, states).then((result) => {
+        this.pending.delete(id);
+        this.variants.set(id, result);
+        this.refresh();
+      });
+    }
+    // Until it arrives, the data drawn before.
+    return before.get(name) ?? this.loaded.get(name);
+  }
+
+  async fetchVariant(name, entry, source, states) {
+    try {
+      if (source.kind === 'file') {
+        await loadScript(`${this.base}${source.path}`);
+        const data = window.VISIVO_DATA?.[source.path];
+        return data && typeof data === 'object' ? { data } : { error: `the data file ${source.path} defined no data` };
+      }
+      const values = JSON.stringify(requestValues(entry.inputs, states));
+      const response = await fetch(`${this.base}_visivo/insight?name=${encodeURIComponent(name)}&values=${encodeURIComponent(values)}`);
+      const body = await response.json();
+      return response.ok ? { data: body } : { error: body.error ?? `the server answered ${response.status}` };
+    } catch (error) {
+      return { error: `could not load the data for these input values: ${error?.message ?? error}` };
+    }
+  }
+
   /**
    * What every view draws from: the project, its loaded data, the selectors and their
    * current choice.
@@ -106,7 +165,17 @@ export class DashboardView {
   context() {
     const project = this.project;
     const dashboard = this.dashboard;
-    const loadedOf = (name) => this.loaded.get(name);
+    const query = this.search.get();
+    const states = inputStates(project.inputs, (key) => queryValue(query, key));
+    const before = this.lastDrawn ?? new Map();
+    const drawn = new Map();
+    const loadedOf = (name) => {
+      if (drawn.has(name)) return drawn.get(name);
+      const result = project.traces?.[name]?.inputs ? this.insightData(name, states, before) : this.loaded.get(name);
+      drawn.set(name, result);
+      return result;
+    };
+    this.lastDrawn = drawn;
     const ownerOf = (kind, name) => (kind === 'chart' ? project.charts : project.tables)?.[name];
     const cohortsOf = (kind, name) => {
       const traceNames = ownerOf(kind, name)?.traces ?? [];
@@ -114,7 +183,6 @@ export class DashboardView {
       return traceCohorts(traceNames, (trace) => data.get(trace) ?? null);
     };
     const selectors = dashboardSelectors(project, dashboard, cohortsOf);
-    const query = this.search.get();
     const chosenCache = new Map();
     const chosen = (key) => {
       if (!chosenCache.has(key)) {
@@ -131,35 +199,29 @@ export class DashboardView {
       itemNames: dashboardItemNames(dashboard),
       selectorOf: (kind, name) => selectors.get(ownerOf(kind, name)?.selector || autoSelectorKey(name)),
       choose: this.choose,
+      inputStates: states,
     };
   }
 
   /** Redraws every view from the current project, data and URL state. */
   refresh() {
+    const previous = this.lastDrawn;
     const ctx = this.context();
     this.ctx = ctx;
     const hidden = hiddenItemNames(ctx.selectors, ctx.chosen, ctx.itemNames);
     const shown = [];
-    this.dashboard.rows.forEach((row, r) => {
-      const { element, views } = this.rows[r];
-      const items = row.items ?? [];
-      const visible = items.map((item) => !(item.name && hidden.has(item.name)));
-      const grid = rowGrid(row, visible);
-      const rowVisible = !(row.name && hidden.has(row.name)) && visible.some(Boolean);
-      element.classList.toggle('vz-row--compact', grid.heightPx === null);
-      element.style.setProperty('--vz-cols', String(grid.columns));
-      if (grid.heightPx === null) element.style.removeProperty('--vz-row-height');
-      else element.style.setProperty('--vz-row-height', `${grid.heightPx}px`);
-      if (element.hidden && rowVisible) shown.push(...views);
-      element.hidden = !rowVisible;
-      views.forEach((view, i) => {
-        view.element.style.setProperty('--vz-span', String(grid.spans[i]));
-        if (view.element.hidden && visible[i]) shown.push(view);
-        view.element.hidden = !visible[i];
-        view.update(ctx, items[i]);
-      });
-    });
+    layoutRows(this.dashboard.rows, this.rows, ctx, hidden, shown);
     for (const view of shown) view.resize?.();
+    // What was drawn stays the fallback while new data is on its way.
+    for (const [name, result] of previous ?? []) if (!this.lastDrawn.has(name)) this.lastDrawn.set(name, result);
+  }
+
+  /** An input's new state: recorded in the URL (the default removes the key), then drawn. */
+  pick(name, state) {
+    const input = this.project?.inputs?.[name];
+    if (!input) return;
+    this.search.set(withQueryValue(this.search.get(), inputQueryKey(name), inputQueryValue(input, state)));
+    this.refresh();
   }
 
   /** A selector's new choice: recorded in the URL (the default removes the key), then drawn. */
@@ -169,5 +231,52 @@ export class DashboardView {
     const value = selectionQueryValue(selector.type, selector.options, values);
     this.search.set(withQueryValue(this.search.get(), key, value));
     this.refresh();
+  }
+}
+
+/** Lays out `rows` (their built `rowViews`) for `ctx`: grid, visibility, each view updated. */
+function layoutRows(rows, rowViews, ctx, hidden, shown) {
+  (rows ?? []).forEach((row, r) => {
+    const { element, views } = rowViews[r];
+    const items = row.items ?? [];
+    const visible = items.map((item) => !(item.name && hidden.has(item.name)));
+    const grid = rowGrid(row, visible);
+    const rowVisible = !(row.name && hidden.has(row.name)) && visible.some(Boolean);
+    element.classList.toggle('vz-row--compact', grid.heightPx === null);
+    element.style.setProperty('--vz-cols', String(grid.columns));
+    if (grid.heightPx === null) element.style.removeProperty('--vz-row-height');
+    else element.style.setProperty('--vz-row-height', `${grid.heightPx}px`);
+    if (element.hidden && rowVisible) shown.push(...views);
+    element.hidden = !rowVisible;
+    views.forEach((view, i) => {
+      view.element.style.setProperty('--vz-span', String(grid.spans[i]));
+      if (view.element.hidden && visible[i]) shown.push(view);
+      view.element.hidden = !visible[i];
+      view.update(ctx, items[i], { hidden, shown });
+    });
+  });
+}
+
+/** An item holding rows of its own (2.x): a column of rows inside the item's cell. */
+class RowsView {
+  constructor(item, dashboard) {
+    this.rows = dashboard.buildRows(item.rows);
+    this.element = h(
+      'div',
+      { className: 'vz-item vz-nested-rows', dataset: { kind: 'rows', name: item.name ?? undefined } },
+      this.rows.map((row) => row.element),
+    );
+  }
+
+  update(ctx, item, layout) {
+    layoutRows(item.rows, this.rows, ctx, layout?.hidden ?? new Set(), layout?.shown ?? []);
+  }
+
+  resize() {
+    for (const row of this.rows) for (const view of row.views) view.resize?.();
+  }
+
+  destroy() {
+    for (const row of this.rows) for (const view of row.views) view.destroy?.();
   }
 }

@@ -18,6 +18,9 @@ export class MarkdownView {
   }
 
   update(ctx, item) {
+    // A 2.x markdown object's alignment (text) and justification (where in the cell).
+    this.element.dataset.align = item.align ?? 'left';
+    this.element.dataset.justify = item.justify ?? 'start';
     if (item.markdown === this.source) return;
     this.source = item.markdown;
     // Safe: renderMarkdown escapes every character of the source that HTML would read.

@@ -19,6 +19,9 @@
 //   button.vz-download                       table paging and CSV download
 //   div.vz-selector[data-selector=<key>]     a selector widget: input[type=checkbox]
 //     [value=<option>] (multiple) or a <select> of <option value=<option>> (single)
+//   div.vz-input[data-input=<name>][data-display=<type>]   a 2.x input (inputview.js);
+//     its controls' values are the options' JSON
+//   div.vz-item[data-kind=rows]              an item holding nested rows
 //   #vz-overlay pre.vz-diagnostic            live-reload build errors, one per error
 //   a.vz-dashboard-link                      the project page's dashboard links
 //   html[data-visivo-version]                the project version last drawn
@@ -63,7 +66,7 @@ class Viewer {
     this.dashboardView =
       this.dashboardName === null
         ? null
-        : new DashboardView({ base: this.base, dashboardName: this.dashboardName, search: pageSearch() });
+        : new DashboardView({ base: this.base, dashboardName: this.dashboardName, search: pageSearch(), live: this.live });
   }
 
   async start() {

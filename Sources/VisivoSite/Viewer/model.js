@@ -6,18 +6,32 @@ export function findDashboard(project, name) {
   return (project?.dashboards ?? []).find((dashboard) => dashboard.name === name) ?? null;
 }
 
-/** What an item shows: 'chart', 'table', 'markdown', 'selector', or 'empty'. */
+/** What an item shows: 'chart', 'table', 'markdown', 'selector', 'input', 'rows' (nested rows), or 'empty'. */
 export function itemKind(item) {
   if (item.chart) return 'chart';
   if (item.table) return 'table';
   if (typeof item.markdown === 'string') return 'markdown';
   if (item.selector) return 'selector';
+  if (item.input) return 'input';
+  if (Array.isArray(item.rows)) return 'rows';
   return 'empty';
 }
 
-/** The name an item is known by in the page: its chart, table or selector, else its own name. */
+/** The name an item is known by in the page: its chart, table, selector or input, else its own name. */
 export function itemLabel(item) {
-  return item.chart || item.table || item.selector || item.name || null;
+  return item.chart || item.table || item.selector || item.input || item.name || null;
+}
+
+/** Every item of `rows`, nested rows' too, depth first. */
+export function allItems(rows) {
+  const items = [];
+  for (const row of rows ?? []) {
+    for (const item of row.items ?? []) {
+      items.push(item);
+      if (Array.isArray(item.rows)) items.push(...allItems(item.rows));
+    }
+  }
+  return items;
 }
 
 /** Whether a dashboard has at least one item. */
@@ -28,11 +42,9 @@ export function dashboardHasItems(dashboard) {
 /** The traces of a dashboard's charts and tables, each once, in order of appearance. */
 export function dashboardTraceNames(project, dashboard) {
   const names = new Set();
-  for (const row of dashboard?.rows ?? []) {
-    for (const item of row.items ?? []) {
-      const owner = item.chart ? project.charts?.[item.chart] : item.table ? project.tables?.[item.table] : null;
-      for (const trace of owner?.traces ?? []) names.add(trace);
-    }
+  for (const item of allItems(dashboard?.rows)) {
+    const owner = item.chart ? project.charts?.[item.chart] : item.table ? project.tables?.[item.table] : null;
+    for (const trace of owner?.traces ?? []) names.add(trace);
   }
   return [...names];
 }
@@ -58,13 +70,13 @@ export function dataFileVersions(project, traceNames) {
  * contents' names. Two versions of a project with the same shape redraw in place.
  */
 export function dashboardShape(dashboard) {
-  return JSON.stringify(
-    (dashboard?.rows ?? []).map((row) => [
+  const shape = (rows) =>
+    (rows ?? []).map((row) => [
       row.height ?? null,
       row.name ?? null,
-      (row.items ?? []).map((item) => [item.width ?? 1, item.name ?? null, itemKind(item), itemLabel(item)]),
-    ]),
-  );
+      (row.items ?? []).map((item) => [item.width ?? 1, item.name ?? null, itemKind(item), itemLabel(item), shape(item.rows)]),
+    ]);
+  return JSON.stringify(shape(dashboard?.rows));
 }
 
 /** The address of a dashboard's page from a page at `base`. */

@@ -10,6 +10,7 @@ import { cohortFilter, tableCohort } from './selectors.js';
 import { tableColumns, rowCount, cellValue, cellText, isNumericColumn, sortedRowOrder, pageSlice, pageSizeChoices, initialPageSize, tableCsv } from './tabledata.js';
 import { fileSafeName } from './plotconfig.js';
 import { SelectorWidget } from './selectorview.js';
+import { pivotTable } from './pivot.js';
 
 export class TableView {
   /** `state`: `{page, pageSize, sortKey, sortDir, cohortId}`, filled in on first use. */
@@ -48,7 +49,7 @@ export class TableView {
     const selector = ctx.selectorOf('table', this.name);
     this.updateWidget(selector, ctx);
     const keep = selector ? cohortFilter(selector, ctx.chosen(selector.key), ctx.itemNames) : null;
-    const entry = tableCohort(cohorts, keep);
+    const entry = this.pivoted(table, tableCohort(cohorts, keep));
     if (!entry) {
       this.current = null;
       this.foot.hidden = true;
@@ -66,12 +67,22 @@ export class TableView {
     }
     // Unchanged table and cohort (another selector changed): keep the drawn rows and scroll.
     if (this.current && this.current.table === table && this.current.entry.columns === entry.columns) return;
-    const columns = tableColumns(table, entry.trace, entry.columns);
+    const columns = entry.pivotColumns ?? tableColumns(table, entry.trace, entry.columns);
     if (!columns.some((column) => column.key === this.state.sortKey)) this.state.sortKey = null;
     this.current = { table, entry, columns, count: rowCount(entry.columns, columns.map((column) => column.key)) };
     this.order = null;
     this.foot.hidden = false;
     this.render();
+  }
+
+  /** A pivot table's cohort pivoted (the same object while its data is the same). */
+  pivoted(table, entry) {
+    if (!entry || !table.pivot) return entry;
+    if (this.pivotMemo?.source !== entry.columns) {
+      const { data, columns } = pivotTable(table.pivot, entry.columns);
+      this.pivotMemo = { source: entry.columns, entry: { ...entry, columns: data, pivotColumns: columns } };
+    }
+    return this.pivotMemo.entry;
   }
 
   updateWidget(selector, ctx) {

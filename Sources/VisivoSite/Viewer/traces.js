@@ -8,14 +8,35 @@ import { setDotted, cohortColumns } from './dotted.js';
 import { resolveColumnRefs } from './columnrefs.js';
 import { normalizeTitles } from './titles.js';
 
-/** The plotly trace of one cohort: static `props` merged with the cohort's data. */
-export function cohortTrace(props, cohort, cohortName) {
+/**
+ * The plotly trace of one cohort: static `props` merged with the cohort's data. An
+ * insight's `slices` (props key -> `[i]` or `[a:b]`, from `?{ ... }[0]`) take one
+ * element or a part of that prop's values.
+ */
+export function cohortTrace(props, cohort, cohortName, slices = null) {
   const trace = resolveColumnRefs(normalizeTitles(props ?? {}), cohortColumns(cohort));
   for (const key of Object.keys(cohort)) {
-    if (key.startsWith('props.')) setDotted(trace, key.slice('props.'.length), cohort[key]);
+    if (key.startsWith('props.')) setDotted(trace, key.slice('props.'.length), sliceValues(cohort[key], slices?.[key]));
   }
   trace.name = cohortName;
   return trace;
+}
+
+/** `values` sliced by `[i]` (one element; negative from the end) or `[a:b]` (Python's rules). */
+export function sliceValues(values, slice) {
+  const match = typeof slice === 'string' && Array.isArray(values) ? /^\[(-?\d*)(:?)(-?\d*)\]$/.exec(slice) : null;
+  if (!match) return values;
+  const n = values.length;
+  const index = (text, fallback) => {
+    if (text === '') return fallback;
+    const i = Number(text);
+    return i < 0 ? Math.max(0, n + i) : Math.min(n, i);
+  };
+  if (match[2] === '') {
+    const i = Number(match[1]);
+    return values[i < 0 ? n + i : i] ?? null;
+  }
+  return values.slice(index(match[1], 0), index(match[3], n));
 }
 
 /**
@@ -92,7 +113,7 @@ export function chartTraces(traceNames, traceEntries, loadedOf, keep = null) {
   const cohorts = traceCohorts(traceNames, (name) => data.get(name) ?? null);
   const traces = cohorts
     .filter((entry) => !keep || keep(entry.trace, entry.cohort))
-    .map((entry) => cohortTrace(traceEntries[entry.trace].props, entry.columns, entry.cohort));
+    .map((entry) => cohortTrace(traceEntries[entry.trace].props, entry.columns, entry.cohort, traceEntries[entry.trace].slices));
   return { traces, errors, cohortCount: cohorts.length };
 }
 
