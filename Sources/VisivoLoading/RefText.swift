@@ -137,6 +137,10 @@ enum ModelColumns {
         for raw in items {
             let item = raw.trimmingSpaces
             if item.hasSuffix("*") { return nil }
+            if let q = item.first, q == "\"" || q == "`", item.last == q, item.count >= 2, !item.dropFirst().dropLast().contains(q) {
+                out.append(String(item.dropFirst().dropLast()))
+                continue
+            }
             let words = item.split(whereSeparator: \.isWhitespace)
             var name: Substring
             if words.count >= 3, words[words.count - 2].lowercased() == "as" {

@@ -72,6 +72,59 @@ import VisivoTestSupport
 
     static func dataJSON(_ dir: String, _ trace: String) -> String? { readText(dir + "/target/" + trace + "/data.json") }
 
+    /// Insights filtered by an input on both services: the SQL carries `:1` / `@p1`, the
+    /// value travels as a binding (Snowflake) or a named query parameter (BigQuery).
+    @Test func inputValuesTravelAsBindings() throws {
+        let s = try Self.servers()
+        var yaml = Self.project(s, traces: "  []")
+        yaml += """
+
+            models:
+              - {name: sf_orders, source: "${ref(sf)}", sql: "select id, region, amount, qty from orders"}
+              - {name: bq_orders, source: "${ref(bq)}", sql: "select id, region, amount, qty from orders"}
+            inputs:
+              - name: region
+                type: single-select
+                options: ['east', 'west', "o'hara"]
+            insights:
+
+            """
+        for (name, model) in [("sf_by_id", "sf_orders"), ("bq_by_id", "bq_orders")] {
+            yaml += """
+                  - name: \(name)
+                    props:
+                      type: bar
+                      x: ?{ ${ref(\(model)).id} }
+                      y: ?{ ${ref(\(model)).amount} }
+                    interactions:
+                      - filter: ?{ ${ref(\(model)).region} = ${ref(region).value} }
+                      - sort: ?{ ${ref(\(model)).id} ASC }
+
+                """
+        }
+        try withTemporaryDirectory { dir in
+            try write(["project.visivo.yml": yaml], in: dir)
+            let (summary, _) = try build(dir, environment: s.environment)
+            #expect(summary.failed == 0, "\(summary.failures)")
+            #expect(Self.dataJSON(dir, "sf_by_id") == #"{"sf_by_id":{"props.x":[1,3],"props.y":[10.5,5.0]}}"#)
+            #expect(Self.dataJSON(dir, "bq_by_id") == #"{"bq_by_id":{"props.x":[1,3],"props.y":[10.5,5.0]}}"#)
+            let sfSQL = try s.snowflake.log("sql").compactMap(\.stringValue).filter { $0.contains("sf_by_id") }
+            #expect(sfSQL.count == 1 && sfSQL[0].contains("region = :1") && !sfSQL[0].contains("'east'"), "\(sfSQL)")
+            #expect(try s.snowflake.log("bindings") == [.object([("1", .object([("type", .string("TEXT")), ("value", .string("east"))]))])])
+            let bqSQL = try s.bigquery.log("sql").compactMap(\.stringValue).filter { $0.contains("bq_by_id") }
+            #expect(bqSQL.count == 1 && bqSQL[0].contains("region = @p1") && !bqSQL[0].contains("'east'"), "\(bqSQL)")
+            #expect(
+                try s.bigquery.log("query_parameters") == [
+                    .array([
+                        .object([
+                            ("name", .string("p1")), ("parameterType", .object([("type", .string("STRING"))])),
+                            ("parameterValue", .object([("value", .string("east"))])),
+                        ])
+                    ])
+                ])
+        }
+    }
+
     @Test func buildsThenReusesTheCache() throws {
         let s = try Self.servers()
         // Every Snowflake session token expires after one query: renewed mid-build.

@@ -127,7 +127,9 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
                 }
                 continue
             }
-            if let (column, typeName) = unsupportedColumn(prepared) {
+            // With parameters, the prepared statement's column types are not final until
+            // the values are bound (DuckDB binds again when it runs).
+            if parameters.isEmpty, let (column, typeName) = unsupportedColumn(prepared) {
                 // Columns of types this version cannot decode are read as DuckDB's text:
                 // the statement is wrapped in a SELECT that casts them.
                 guard count == 1, let wrapped = textCastQuery(sql, prepared: prepared) else {

@@ -90,10 +90,24 @@ def api_error(status, reason, message, state):
                               "errors": [{"message": message, "domain": "global", "reason": reason}], "status": state}}
 
 
-def run_sqlite(sql):
+def parameter_values(body):
+    """Named query parameters ({name, parameterType, parameterValue}) as sqlite3's `@name` values."""
+    out = {}
+    for p in body.get("queryParameters") or []:
+        kind = (p.get("parameterType") or {}).get("type")
+        value = (p.get("parameterValue") or {}).get("value")
+        if value is not None and kind == "INT64":
+            value = int(value)
+        elif value is not None and kind == "FLOAT64":
+            value = float(value)
+        out[p["name"]] = value
+    return out
+
+
+def run_sqlite(sql, params=None):
     with DB_LOCK:
         try:
-            cur = DB.execute(sql)
+            cur = DB.execute(sql, params or {})
             rows = cur.fetchall() if cur.description else []
             names = [d[0] for d in (cur.description or [])]
         except sqlite3.Error as e:
@@ -115,7 +129,7 @@ def run_sqlite(sql):
     return {"fields": fields, "rows": [[text(x) for x in r] for r in rows]}, None
 
 
-def make_job(sql, location):
+def make_job(sql, location, params=None):
     low = sql.lower()
     wait = re.search(r"/\*\s*wait:(\d+(?:\.\d+)?)\s*\*/", low)
     job = {"id": "job_" + uuid.uuid4().hex, "location": location or "US", "done_at": time.time() + (float(wait.group(1)) if wait else 0),
@@ -127,7 +141,7 @@ def make_job(sql, location):
                          "rows": [[str(i), "row %d" % i, repr(i * 0.5)] for i in range(1, 2501)]}
     else:
         sql_without_wait = re.sub(r"/\*\s*wait:[^*]*\*/", "", sql)
-        job["result"], job["error"] = run_sqlite(sql_without_wait)
+        job["result"], job["error"] = run_sqlite(sql_without_wait, params)
     with STATE.lock:
         JOBS[job["id"]] = job
     return job
@@ -255,7 +269,9 @@ class BigQueryHandler(fakecloud.Handler):
         STATE.log("query_options", {k: body.get(k) for k in ("defaultDataset", "location", "maxResults", "timeoutMs", "formatOptions")})
         if body.get("requestId"):
             STATE.log("request_ids", body["requestId"])
-        job = make_job(body.get("query", ""), body.get("location"))
+        if body.get("queryParameters"):
+            STATE.log("query_parameters", body["queryParameters"])
+        job = make_job(body.get("query", ""), body.get("location"), parameter_values(body))
         int64_ts = bool((body.get("formatOptions") or {}).get("useInt64Timestamp"))
         self.answer(job, 0, body.get("maxResults"), body.get("timeoutMs", 10000), int64_ts)
 

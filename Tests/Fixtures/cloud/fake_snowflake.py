@@ -133,10 +133,22 @@ def chunked(qrmk_only):
     return response
 
 
-def run_sqlite(sql):
+def binding_value(b):
+    """A binding as the drivers send it ({type, value}), as Python's sqlite3 takes it."""
+    v = b.get("value")
+    if v is None:
+        return None
+    if b.get("type") == "FIXED":
+        return int(v)
+    if b.get("type") == "REAL":
+        return float(v)
+    return v
+
+
+def run_sqlite(sql, params=None):
     with DB_LOCK:
         try:
-            cur = DB.execute(sql)
+            cur = DB.execute(sql, params or {})
             rows = cur.fetchall() if cur.description else []
             names = [d[0] for d in (cur.description or [])]
         except sqlite3.Error as e:
@@ -164,7 +176,7 @@ def run_sqlite(sql):
     return result(rowtype, [[text(v) for v in r] for r in rows])[1]
 
 
-def execute(sql, request_id):
+def execute(sql, request_id, params=None):
     low = sql.lower()
     wait = re.search(r"system\$wait\(\s*(\d+(?:\.\d+)?)", low)
     if wait:
@@ -204,7 +216,7 @@ def execute(sql, request_id):
         with STATE.lock:
             PENDING[qid] = {"polls": 2, "response": final}
         return in_progress(qid)
-    return run_sqlite(sql)
+    return run_sqlite(sql, params)
 
 
 def in_progress(qid):
@@ -359,7 +371,11 @@ class SnowflakeHandler(fakecloud.Handler):
             # A server message that (wrongly) repeats the session token and the password.
             token = re.fullmatch(r'Snowflake Token="([^"]+)"', self.headers.get("Authorization", "")).group(1)
             return self.send(200, sql_error("390999", "08001", "token %s for password %s rejected" % (token, ARGS.password)))
-        self.send(200, execute(sql, rid))
+        bindings = body.get("bindings") or {}
+        if bindings:
+            STATE.log("bindings", bindings)
+        # Snowflake's `:1` placeholders are SQLite named parameters of the same names.
+        self.send(200, execute(sql, rid, {k: binding_value(v) for k, v in bindings.items()}))
 
     def poll(self, qid):
         s = self.session()
