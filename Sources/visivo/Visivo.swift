@@ -18,7 +18,7 @@ struct Visivo: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, BuildCommand.self, ServeCommand.self, DistCommand.self, CompileCommand.self, DagCommand.self,
-            CleanCommand.self, CacheCommand.self,
+            TestCommand.self, CleanCommand.self, CacheCommand.self,
         ]
     )
 }

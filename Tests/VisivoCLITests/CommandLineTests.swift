@@ -169,4 +169,41 @@ import VisivoTestSupport
                     """)
         }
     }
+
+    /// `visivo test` exits 1 on a failing assertion, names it with its place and values,
+    /// and writes JUnit XML; `visivo dist` refuses an insight with more input combinations
+    /// than --max-input-combinations, naming it and the count, and writes nothing.
+    @Test func testCommandAndDistCombinationLimit() throws {
+        try withTemporaryDirectory { dir in
+            let fixture = repositoryRoot + "/Tests/Fixtures/format2x"
+            for f in ["project.visivo.yml", "data.sql"] { try FileManager.default.copyItem(atPath: "\(fixture)/\(f)", toPath: "\(dir)/\(f)") }
+            try makeSQLite(dir + "/shop.db", try String(contentsOfFile: dir + "/data.sql", encoding: .utf8))
+            let passing = try visivo(["test", "--junit", "results.xml"], in: dir)
+            #expect(passing.status == 0, "\(passing.stdout)\(passing.stderr)")
+            #expect(passing.stdout.hasSuffix("2 passed, 0 failed\n"))
+            #expect(readText(dir + "/results.xml")?.contains("<testsuites tests=\"2\" failures=\"0\" skipped=\"0\"") == true)
+
+            let yml = dir + "/project.visivo.yml"
+            let text = try #require(readText(yml))
+            try text.replacingOccurrences(of: "== 851.99 }", with: "== 852 }").write(toFile: yml, atomically: true, encoding: .utf8)
+            let failing = try visivo(["test"], in: dir)
+            #expect(failing.status == 1)
+            #expect(failing.stdout.contains("FAIL revenue-total: >{ sum( ${ ref(revenue-by-region).props.y } ) == 852 }\n    at project.visivo.yml:"))
+            #expect(
+                failing.stdout.contains(
+                    "it is false (${ref(revenue-by-region).props.y} = [360, 184.25, 70, 95.75, 141.99], sum(${ref(revenue-by-region).props.y}) = 851.99)"))
+
+            let refused = try visivo(["dist", "--max-input-combinations", "10"], in: dir)
+            #expect(refused.status == 1)
+            #expect(
+                refused.stderr.contains(
+                    "error: insight 'region-orders' has 15 combinations of input values (region-pick: 5 × min-amount: 3), more than --max-input-combinations 10"
+                ))
+            #expect(!FileManager.default.fileExists(atPath: dir + "/dist"))
+            let written = try visivo(["dist"], in: dir)
+            #expect(written.status == 0, "\(written.stderr)")
+            let variants = try FileManager.default.contentsOfDirectory(atPath: dir + "/dist/data").filter { $0.hasPrefix("region-orders-") }
+            #expect(variants.count == 16)  // its data.json and 15 combinations
+        }
+    }
 }
