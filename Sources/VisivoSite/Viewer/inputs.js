@@ -57,8 +57,8 @@ export function inputStates(inputs, queryValueOf) {
     const raw = queryValueOf(inputQueryKey(name));
     if (raw !== null && raw !== undefined) {
       try {
-        const parsed = normalizeState(input, JSON.parse(raw));
-        if (validState(input, parsed)) state = parsed;
+        const parsed = JSON.parse(raw);
+        if (validState(input, parsed)) state = normalizeState(input, parsed);
       } catch {
         // Not JSON: the default stays.
       }
