@@ -2,9 +2,10 @@
 // - Declared selectors: those placed as items, and those named by the dashboard's
 //   charts and tables. Their options are the project's, or, when it lists none, the
 //   cohort names of this dashboard's charts and tables that use the selector.
-// - Automatic selectors (the reference offers them too): a chart without a selector but
-//   with more than one cohort gets a multiple selector `<chart> Selector`; such a table
-//   gets a single one, `<table> Selector`.
+// - Automatic selectors (the 1.x reference offers them too): a chart without a selector
+//   but with more than one cohort of 1.x traces gets a multiple selector `<chart>
+//   Selector` (a chart of 2.x insights has its legend and the project's inputs); a table
+//   with more than one cohort gets a single one, `<table> Selector`.
 // - Options that are the names of this dashboard's rows or items show and hide them;
 //   the others choose cohorts, by cohort name or by trace name (a trace without
 //   cohort_on has one cohort named after it, so either way trace names choose traces).
@@ -61,7 +62,11 @@ export function dashboardSelectors(project, dashboard, cohortsOf) {
         if (owner.selector) {
           declare(owner.selector);
           owners.get(owner.selector).push(...names);
-        } else if (names.length > 1 && !selectors.has(autoSelectorKey(item[kind]))) {
+        } else if (
+          names.length > 1 &&
+          !selectors.has(autoSelectorKey(item[kind])) &&
+          (kind === 'table' || (owner.traces ?? []).some((trace) => !project.traces?.[trace]?.insight))
+        ) {
           selectors.set(autoSelectorKey(item[kind]), {
             key: autoSelectorKey(item[kind]),
             type: kind === 'chart' ? 'multiple' : 'single',
