@@ -206,4 +206,20 @@ import VisivoTestSupport
             #expect(variants.count == 16)  // its data.json and 15 combinations
         }
     }
+
+    /// examples/insights (the 2.x example) builds, passes its test and makes a dist.
+    @Test func insightsExample() throws {
+        try withTemporaryDirectory { dir in
+            let example = repositoryRoot + "/examples/insights"
+            try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: example + "/project.visivo.yml", toPath: dir + "/project.visivo.yml")
+            try makeSQLite(dir + "/data/shop.db", try String(contentsOfFile: example + "/data/shop.sql", encoding: .utf8))
+            let tested = try visivo(["test"], in: dir)
+            #expect(tested.status == 0, "\(tested.stdout)\(tested.stderr)")
+            #expect(tested.stdout.hasSuffix("2 passed, 0 failed\n"))
+            let dist = try visivo(["dist"], in: dir)
+            #expect(dist.status == 0, "\(dist.stderr)")
+            #expect(FileManager.default.fileExists(atPath: dir + "/dist/shop-insights/index.html"))
+        }
+    }
 }
