@@ -7,11 +7,27 @@ import VisivoSupport
 extension ProjectDecoder {
     static let insightKeys = ["name", "description", "props", "interactions"]
 
+    /// The reference's pattern for the names of 2.x objects (it warns on others; so do we).
+    static func isReferenceName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) || ("0"..."9").contains(first) || first == "_" else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+    }
+
+    /// A warning for a 2.x object whose written name the reference warns on.
+    mutating func checkReferenceName(_ f: Fields, kind: ObjectKind, name: String, generated: Bool) {
+        guard !generated, !Self.isReferenceName(name), let at = f["name"]?.location else { return }
+        project.warnings.append(
+            Diagnostic(
+                .warning, "\(kind) name '\(name)' is not lower-case letters, digits, '_' and '-' (^[a-z0-9_][a-z0-9_-]*$), which the reference CLI expects",
+                at: at))
+    }
+
     mutating func insight(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "insight '\($0)'" } ?? "insight"
         guard let f = Fields(node, what: label, known: Self.insightKeys, diagnostics: &diagnostics),
-            let (name, _) = name(of: f, kind: .insight, parent: parent)
+            let (name, generated) = name(of: f, kind: .insight, parent: parent)
         else { return nil }
+        checkReferenceName(f, kind: .insight, name: name, generated: generated)
         var props = JSONValue.object([JSONMember]())
         var locations: [String: SourceLocation] = [:]
         if let p = f["props"] {
@@ -55,8 +71,9 @@ extension ProjectDecoder {
     mutating func input(_ node: YAMLNode, parent: String?) -> Ref? {
         let label = node["name"]?.scalar.map { "input '\($0)'" } ?? "input"
         guard let f = Fields(node, what: label, known: ["name", "type", "label", "options", "range", "display"], diagnostics: &diagnostics),
-            let (name, _) = name(of: f, kind: .input, parent: parent)
+            let (name, generated) = name(of: f, kind: .input, parent: parent)
         else { return nil }
+        checkReferenceName(f, kind: .input, name: name, generated: generated)
         let typeText = f.string("type", &diagnostics) ?? "single-select"
         guard let kind = Input.Kind(rawValue: typeText) else {
             diagnostics.append(Diagnostic(.error, "'type' of \(label) must be 'single-select' or 'multi-select', not '\(typeText)'", at: f["type"]!.location))

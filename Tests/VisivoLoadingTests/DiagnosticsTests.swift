@@ -140,7 +140,7 @@ import VisivoTestSupport
         ])
         #expect(
             d == [
-                "project.visivo.yml:12:13: error: an item of dashboard 'd' has markdown and chart; an item holds only one of markdown, chart, table, selector"
+                "project.visivo.yml:12:13: error: an item of dashboard 'd' has markdown and chart; an item holds only one of markdown, chart, table, selector, input, rows"
             ])
     }
 

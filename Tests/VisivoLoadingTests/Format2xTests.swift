@@ -317,6 +317,20 @@ import VisivoTestSupport
             ])
     }
 
+    /// Names outside the reference's pattern are read, with a warning (compile prints it).
+    @Test func unusualNamesWarn() throws {
+        let p = try loaded(
+            """
+            insights:
+              - name: Revenue By Region
+                props: {type: bar, x: '?{ ${ref(orders).region} }'}
+            """)
+        #expect(
+            p.warnings.map(\.description) == [
+                "project.visivo.yml:24:11: warning: insight name 'Revenue By Region' is not lower-case letters, digits, '_' and '-' (^[a-z0-9_][a-z0-9_-]*$), which the reference CLI expects"
+            ])
+    }
+
     @Test func modelColumnsKnownOnlyFromPlainSelects() {
         #expect(ModelColumns.known("select id, region as r, o.amount, count(*) total from orders o") == ["id", "r", "amount", "total"])
         #expect(ModelColumns.known("SELECT DISTINCT a, \"B c\" FROM t") == ["a", "B c"])
