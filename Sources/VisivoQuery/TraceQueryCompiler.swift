@@ -100,8 +100,9 @@ public enum TraceQueryCompiler {
         s += "\n    \(q)cohort_on\(q)\nFROM columnize_cohort_on"
         // A 2.x table's rows as they are, and an insight that aggregates nothing (as the
         // reference builds it): nothing to group.
-        let aggregates = !aggregate.isEmpty || items.contains { SQLText.classify($0.sql, dialect: dialect) == .aggregate }
-        let plainRows = (trace.synthetic && items.isEmpty) || (trace.insight != nil && !aggregates)
+        let plainRows =
+            (trace.synthetic && items.isEmpty)
+            || (trace.insight != nil && aggregate.isEmpty && !items.contains { SQLText.classify($0.sql, dialect: dialect) == .aggregate })
         if !vanilla.isEmpty {
             s += "\n    WHERE"
             for (i, f) in vanilla.enumerated() { s += "\n        \(f)" + (i < vanilla.count - 1 ? " AND " : "") }

@@ -96,6 +96,15 @@ def test_other_displays_and_pivot(shop2x, page, shot):
         items:
           - chart: ${ref(filtered-chart)}
           - table: ${ref(pivot)}
+      - height: 300
+        items:
+          - rows:
+              - height: compact
+                items:
+                  - markdown: "nested **rows**"
+              - height: compact
+                items:
+                  - input: ${ref(region-pick)}
 """
     yml.write_text(text.rstrip("\n") + "\n" + extra)
     out = dist(shop2x)
@@ -125,6 +134,13 @@ def test_other_displays_and_pivot(shop2x, page, shot):
                       end.value = String(end.max); end.dispatchEvent(new Event('change')); })()""")
     wide = vp.settle(range_points, lambda y: 300 in y)
     assert sorted(wide) == [60, 70, 80, 99.99, 120.5, 300], wide
+
+    # An item holding rows of its own: its markdown and input are drawn inside it.
+    nested = page.evaluate("""(() => { const box = document.querySelector('.vz-item[data-kind=rows]');
+        return box ? {markdown: box.querySelector('.vz-markdown').textContent.trim(),
+                      input: !!box.querySelector('.vz-input[data-input="region-pick"] select'),
+                      height: Math.round(box.closest('.vz-row').getBoundingClientRect().height)} : null; })()""")
+    assert nested == {"markdown": "nested rows", "input": True, "height": 300}, nested
 
     table = vp.table("pivot")
     assert table["headers"][0] == "region" and set(table["headers"][1:]) == {"tools", "garden", "kitchen"}, table
