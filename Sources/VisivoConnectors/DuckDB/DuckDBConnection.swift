@@ -13,7 +13,7 @@ import VisivoSupport
 public final class DuckDBConnection: Connection, @unchecked Sendable {
     /// The shared database (internal for tests).
     let database: DuckDBDatabase
-    private let api: UnsafePointer<visivo_duckdb_api>
+    let api: UnsafePointer<visivo_duckdb_api>
     private var connection: duckdb_connection?
     /// The name errors carry (the source's).
     let label: String
@@ -157,28 +157,7 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
     }
 
     private func bind(_ parameters: [JSONValue], to prepared: duckdb_prepared_statement?) throws {
-        guard !parameters.isEmpty else { return }
-        let a = api.pointee
-        let wanted = Int(a.nparams(prepared))
-        guard wanted == parameters.count else {
-            throw error(
-                "the statement has \(wanted) parameter\(wanted == 1 ? "" : "s") but \(parameters.count) value\(parameters.count == 1 ? " was" : "s were") given"
-            )
-        }
-        for (i, v) in parameters.enumerated() {
-            let at = idx_t(i + 1)
-            let state: duckdb_state
-            switch v {
-            case .null: state = a.bind_null(prepared, at)
-            case .bool(let b): state = a.bind_boolean(prepared, at, b)
-            case .number(let t) where Int64(t) != nil: state = a.bind_int64(prepared, at, Int64(t)!)
-            case .number(let t) where Double(t) != nil: state = a.bind_double(prepared, at, Double(t)!)
-            default:
-                let text = v.text ?? ""
-                state = a.bind_varchar_length(prepared, at, text, idx_t(text.utf8.count))
-            }
-            guard state == DuckDBSuccess else { throw error("could not bind parameter \(i + 1)") }
-        }
+        if let problem = DuckDBParameters.bind(parameters, to: prepared, api: api.pointee) { throw error(problem) }
     }
 
     /// Executes a prepared statement as a streaming result and feeds its chunks to `sink`.
@@ -284,59 +263,5 @@ public final class DuckDBConnection: Connection, @unchecked Sendable {
             detail = rest.isEmpty ? nil : rest
         }
         return ConnectorError(source: label, message: message, detail: detail)
-    }
-
-    /// The name and type of the first result column this version cannot decode.
-    private func unsupportedColumn(_ prepared: duckdb_prepared_statement?) -> (String, String)? {
-        let a = api.pointee
-        let n = Int(a.prepared_statement_column_count(prepared))
-        for c in 0..<n {
-            var type = a.prepared_statement_column_logical_type(prepared, idx_t(c))
-            guard let t = type else { continue }
-            let decoded = DuckDBType.from(t, api: api)
-            a.destroy_logical_type(&type)
-            if let name = decoded.unsupportedName {
-                return (columnName(prepared, c) ?? "#\(c + 1)", name)
-            }
-        }
-        return nil
-    }
-
-    /// A prepared statement's column name (DuckDB allocates it; the caller frees it).
-    private func columnName(_ prepared: duckdb_prepared_statement?, _ c: Int) -> String? {
-        let a = api.pointee
-        guard let p = a.prepared_statement_column_name(prepared, idx_t(c)) else { return nil }
-        defer { a.free(UnsafeMutableRawPointer(mutating: p)) }
-        return String(cString: p)
-    }
-
-    /// `SELECT #1 AS "a", CAST(#2 AS VARCHAR) AS "g" FROM (<sql>)`: the statement with every
-    /// column holding an undecodable type cast to text, names and order kept.
-    private func textCastQuery(_ sql: String, prepared: duckdb_prepared_statement?) -> String? {
-        let a = api.pointee
-        // The statement without its closing semicolon(s) (and the comments after them).
-        var tokens = SQLText.tokens(sql)
-        var end = sql.endIndex
-        while let last = tokens.last, last.kind == .symbol, last.text == ";" {
-            end = last.text.startIndex
-            tokens.removeLast()
-        }
-        guard !tokens.isEmpty else { return nil }
-        let body = String(sql[..<end])
-        let n = Int(a.prepared_statement_column_count(prepared))
-        var items: [String] = []
-        for c in 0..<n {
-            let name = columnName(prepared, c) ?? ""
-            var type = a.prepared_statement_column_logical_type(prepared, idx_t(c))
-            var unsupported = false
-            if let t = type {
-                unsupported = DuckDBType.from(t, api: api).unsupportedName != nil
-                a.destroy_logical_type(&type)
-            }
-            let alias = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            items.append(unsupported ? "CAST(#\(c + 1) AS VARCHAR) AS \(alias)" : "#\(c + 1) AS \(alias)")
-        }
-        // The newline ends a trailing `--` comment.
-        return "SELECT " + items.joined(separator: ", ") + " FROM (\n" + body + "\n)"
     }
 }
