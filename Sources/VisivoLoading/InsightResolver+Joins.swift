@@ -83,7 +83,13 @@ extension InsightResolver {
             let condition = RefText.replacing(in: relation.condition) { r in
                 r.path.first.map { "\(Self.quoted(r.name, q)).\(Self.columnName($0, quote: q))" } ?? Self.quoted(r.name, q)
             }
-            let kind = ["inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "full": "FULL OUTER JOIN"][relation.joinType] ?? "INNER JOIN"
+            // `left` keeps every row of the condition's first model: when that model is the
+            // one joined here (on the right of the JOIN), the direction turns around.
+            var joinType = relation.joinType
+            if RefText.mentions(in: relation.condition).first(where: { models[$0.name] != nil })?.name == m {
+                joinType = ["left": "right", "right": "left"][joinType] ?? joinType
+            }
+            let kind = ["inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "full": "FULL OUTER JOIN"][joinType] ?? "INNER JOIN"
             sql += "\n\(kind) (\(sqls[m]!)) AS \(Self.quoted(m, q)) ON \(condition)"
         }
         var generated = "\(name) joined"

@@ -16,6 +16,9 @@ extension InsightResolver {
                     at: at.location))
             return
         }
+        if let other = RefText.mentions(in: sql).first(where: { !$0.path.isEmpty && models[$0.name] == nil }) {
+            diagnostics.append(Diagnostic(.error, "\(owner) may name only its model and the model's columns, not ${ref(\(other.name))...}", at: at.location))
+        }
         let q = quote(forModel: model.name)
         let expanded = RefText.replacing(in: sql) { m in
             if m.path.isEmpty { return "(\(modelSQL)) AS \(Self.quoted(m.name, q))" }
@@ -66,6 +69,13 @@ extension InsightResolver {
             pivot.valueKeys = pivot.values.map(add)
             if pivot.values.isEmpty != pivot.rows.isEmpty && !pivot.values.isEmpty {
                 diagnostics.append(Diagnostic(.error, "\(owner) has 'values' but no 'rows'; a pivot needs both", at: table.location))
+            }
+            if !reads.inputs.isEmpty {
+                diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        "\(owner) reads input '\(reads.inputs[0].input)'; a table's columns, rows and values cannot use inputs (filter an insight and show it with data: ${ref(insight)})",
+                        at: table.location))
             }
             guard reads.models.count == 1 else {
                 diagnostics.append(

@@ -104,6 +104,13 @@ struct InsightResolver {
                     return ""
                 }
                 if let e = modelExpressions[m.name]?[column] {
+                    if reads.joined && RefText.mentions(in: e.expression).isEmpty {
+                        diagnostics.append(
+                            Diagnostic(
+                                .error,
+                                "\(e.kind) '\(e.name)' of model '\(m.name)' names its columns bare ('\(e.expression)'), which an insight over several models cannot place; write them as ${ref(\(m.name)).column}",
+                                at: location))
+                    }
                     return "(" + expand(e.expression, at: location, owner: owner, reads: &reads, depth: depth + 1) + ")"
                 }
                 if case .sql(let sql, _) = model.kind, let known = ModelColumns.known(sql), !known.contains(where: { $0.lowercased() == column.lowercased() }) {

@@ -73,17 +73,24 @@ public enum InputBinding {
     }
 
     /// `query` with every input marker bound from `states`. Nil values (an input with no
-    /// state) bind NULL; an empty list binds one NULL (so `IN (...)` matches nothing).
+    /// state) bind NULL; an empty list binds one NULL (so `IN (...)` matches nothing). The
+    /// same `input.accessor` gets the same placeholders wherever it appears, so a select
+    /// item and its GROUP BY or ORDER BY copy stay the same expression to the database.
     public static func bind(_ query: TraceQuery, uses: [InputUse], states: [String: InputState]) -> TraceQuery {
-        guard !uses.isEmpty, query.sql.contains("\u{2}") else { return query }
+        guard !uses.isEmpty, query.sql.utf8.contains(0x02) else { return query }
         var out = query
         var parameters: [JSONValue] = []
+        var placed: [Substring: String] = [:]
         var sql = ""
         var rest = Substring(query.sql)
         while let open = rest.firstIndex(of: "\u{2}"), let close = rest[open...].firstIndex(of: "\u{3}") {
             sql += rest[..<open]
             let body = rest[rest.index(after: open)..<close]
             rest = rest[rest.index(after: close)...]
+            if let known = placed[body] {
+                sql += known
+                continue
+            }
             guard let dot = body.lastIndex(of: ".") else { continue }
             let name = String(body[..<dot]), accessor = String(body[body.index(after: dot)...])
             var values = states[name]?.read(accessor) ?? [.null]
@@ -93,7 +100,8 @@ public enum InputBinding {
                 parameters.append(v)
                 slots.append(placeholder(parameters.count, query.dialect))
             }
-            sql += slots.joined(separator: ", ")
+            placed[body] = slots.joined(separator: ", ")
+            sql += placed[body]!
         }
         sql += rest
         out.sql = sql
@@ -153,16 +161,18 @@ public enum RangeSteps {
         guard parts.count == 2, let n = Int(parts[0]), n > 0 else { return nil }
         var unit = parts[1].lowercased()
         if unit.hasSuffix("s") { unit.removeLast() }
+        guard ["day", "week", "month", "year"].contains(unit) else { return nil }
         var out: [JSONValue] = []
         var d = a
+        // Each step counted from the start (a month after Jan 31 is Feb 29, then Mar 31).
         while d <= b, out.count < limit {
             out.append(.string(CivilDate.iso(days: d)))
+            let k = out.count
             switch unit {
-            case "day": d += Int64(n)
-            case "week": d += Int64(7 * n)
-            case "month": d = CivilDate.adding(months: n, to: d)
-            case "year": d = CivilDate.adding(months: 12 * n, to: d)
-            default: return nil
+            case "day": d = a + Int64(k * n)
+            case "week": d = a + Int64(7 * k * n)
+            case "month": d = CivilDate.adding(months: k * n, to: a)
+            default: d = CivilDate.adding(months: 12 * k * n, to: a)
             }
         }
         return out

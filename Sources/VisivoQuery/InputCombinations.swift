@@ -52,4 +52,19 @@ public enum InputCombinations {
     public static func key(_ states: [String: InputState]) -> String {
         JSONValue.array(states.keys.sorted().map { .array([.string($0), states[$0]!.key]) }).serialized
     }
+
+    /// Whether `state` is one `input` can take: an option; options; or two steps in order.
+    /// (What a viewer may ask `serve` for; anything else is refused.)
+    public static func isValid(_ state: InputState, for input: Input, options: [JSONValue]) -> Bool {
+        let texts = options.map(\.serialized)
+        func index(_ v: JSONValue) -> Int? { texts.firstIndex(of: v.serialized) }
+        switch (input.kind, input.options, state) {
+        case (.single, _, .single(let v)): return index(v) != nil
+        case (.multi, .range, .range(let a, let b)):
+            guard let i = index(a), let j = index(b) else { return false }
+            return i <= j
+        case (.multi, .list, .multi(let vs)), (.multi, .query, .multi(let vs)): return vs.count <= options.count && vs.allSatisfy { index($0) != nil }
+        default: return false
+        }
+    }
 }

@@ -105,7 +105,8 @@ public enum TraceQueryCompiler {
         // reference builds it): nothing to group.
         let plainRows =
             (trace.synthetic && items.isEmpty)
-            || (trace.insight != nil && aggregate.isEmpty && !items.contains { SQLText.classify($0.sql, dialect: dialect) == .aggregate })
+            || ((trace.insight != nil || trace.synthetic) && aggregate.isEmpty
+                && !items.contains { SQLText.classify($0.sql, dialect: dialect) == .aggregate })
         if !vanilla.isEmpty {
             s += "\n    WHERE"
             for (i, f) in vanilla.enumerated() { s += "\n        \(f)" + (i < vanilla.count - 1 ? " AND " : "") }

@@ -44,6 +44,8 @@ public final class LiveSite: Sendable {
     public let hub = EventHub()
     private let memo = SiteMemo()
     private let state = Mutex<State>(State())
+    /// Variant requests being computed.
+    private let inFlight = Mutex(0)
     private let reporter: (any BuildReporter)?
     private let watcher: FileWatcher?
     /// Distinguishes this server's versions from an earlier run's, so a page left open
@@ -208,10 +210,17 @@ public final class LiveSite: Sendable {
         if let known {
             engine = known
         } else {
-            engine = BuildEngine(CompiledProject(project), options: settings.build.options)
+            engine = BuildEngine.forVariants(CompiledProject(project), options: settings.build.options)
             state.withLock { s in if s.project?.contentHash == project.contentHash, s.variants == nil { s.variants = engine } }
         }
-        defer { engine.finishVariants() }
+        // The cache's writes finish when no request is computing (never under one).
+        inFlight.withLock { $0 += 1 }
+        defer {
+            inFlight.withLock { n in
+                n -= 1
+                if n == 0 { engine.finishVariants() }
+            }
+        }
         return try engine.variant(insight, values: values)
     }
 

@@ -46,6 +46,13 @@ public struct ViewerServer: Sendable {
         // An insight's data for other input values: `?name=<insight>&values=<JSON object of
         // input name -> state>`, computed off the event loop.
         router.get("_visivo/insight") { request, _ -> Response in
+            // Runs a query: only for the dashboards' own pages, never for another site's
+            // page (a browser names the caller's site in Sec-Fetch-Site and Origin).
+            let fetchSite = request.headers[HTTPField.Name("Sec-Fetch-Site")!]
+            let origin = request.headers[HTTPField.Name("Origin")!]
+            if fetchSite == "cross-site" || fetchSite == "same-site" || origin.map({ !Self.isOwnOrigin($0, authority: request.head.authority) }) == true {
+                return Self.refused("_visivo/insight answers the dashboards' own pages only")
+            }
             let query = request.uri.queryParameters
             let name = query["name"].map(String.init) ?? ""
             let valuesText = query["values"].map(String.init) ?? "{}"
@@ -92,7 +99,8 @@ public struct ViewerServer: Sendable {
             let body = JSONValue.object([("error", .string(message))]).serialized
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        guard case .object(let members)? = try? JSONParser.parse(Array(valuesText.utf8)) else {
+        // A viewer's values are small and shallow: anything else is refused before parsing.
+        guard valuesText.utf8.count <= 65_536, Self.nesting(valuesText) <= 8, case .object(let members)? = try? JSONParser.parse(Array(valuesText.utf8)) else {
             return failure(.badRequest, "values must be a JSON object of input name -> value")
         }
         let values = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -104,6 +112,39 @@ public struct ViewerServer: Sendable {
         case .success(let bytes): return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case .failure(let error): return failure(.unprocessableContent, "\(error)")
         }
+    }
+
+    /// The deepest nesting of `[` and `{` in JSON text, outside strings.
+    static func nesting(_ text: String) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, escaped = false
+        for b in text.utf8 {
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
+    }
+
+    /// Whether an `Origin` header names this server (`http://<the Host it was asked as>`).
+    static func isOwnOrigin(_ origin: String, authority: String?) -> Bool {
+        guard let authority else { return false }
+        return origin == "http://" + authority
+    }
+
+    static func refused(_ message: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: .forbidden, headers: headers, body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 
     static func head(_ response: Response) -> Response {

@@ -34,7 +34,7 @@ public enum DistVariants {
             }
             for states in InputCombinations.all(inputs, options: built) { jobs.append((t.name, states)) }
         }
-        let engine = BuildEngine(CompiledProject(project), options: options)
+        let engine = BuildEngine.forVariants(CompiledProject(project), options: options)
         let work = jobs
         let results = Mutex([InsightVariant?](repeating: nil, count: jobs.count))
         let failures = Mutex([String]())

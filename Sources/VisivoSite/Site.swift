@@ -46,8 +46,11 @@ public struct Site: Sendable {
         var variantFiles: [String: [UInt8]] = [:]
         for v in variants {
             guard let base = paths.traces[v.insight] else { continue }
+            // Named by the combination and its data: a republished dist never serves an
+            // earlier one's file from a browser's or a CDN's cache.
             var hasher = FingerprintHasher()
             hasher.add("combination", v.key)
+            hasher.add("data", bytes: v.data)
             let path = String(base.dropLast(3)) + "-" + String(hasher.finalize().hex.prefix(12)) + ".js"
             extras.variants[v.insight, default: [:]][v.key] = path
             variantFiles[path] = SiteData.script(key: path, json: v.data)

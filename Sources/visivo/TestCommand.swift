@@ -61,9 +61,17 @@ struct TestCommand: ParsableCommand {
         }
         if outcomes.isEmpty {
             Terminal.out("no tests: add `tests:` to traces (1.x) or to the project (2.x)\n")
+            if summary.failed > 0 || summary.skipped > 0 { throw ExitCode(1) }
             return
         }
         Terminal.out("\(passed) passed, \(failed) failed\(skipped > 0 ? ", \(skipped) skipped" : "")\n")
+        // Data a failed node left from an earlier build is not this project's: the run fails.
+        if summary.failed > 0 || summary.skipped > 0 {
+            Terminal.error(
+                "error: \(summary.failed) node\(summary.failed == 1 ? "" : "s") failed and \(summary.skipped) \(summary.skipped == 1 ? "was" : "were") skipped in the build; tests read what an earlier build left for them"
+            )
+            throw ExitCode(1)
+        }
         if failed > 0 { throw ExitCode(1) }
     }
 }

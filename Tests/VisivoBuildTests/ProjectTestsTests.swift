@@ -82,11 +82,13 @@ import VisivoTestSupport
                 "totals failed: it is false (${ref(by-region).props.y} = [15.5, 7.75, 20.25], max(${ref(by-region).props.y}) = 20.25)",
                 "gated skipped: its if is false: >{ ${ref(by-region).props.type} == 'pie' }",
                 "stops failed: it is false (${ref(by-region).props.x} = ['east', 'north', 'west'], count(${ref(by-region).props.x}) = 3)",
+                "stops skipped: not run: test 'stops' failed and stops the run (on_failure: exit)",
+                "never reached skipped: not run: test 'stops' failed and stops the run (on_failure: exit)",
             ])
         let failure = try #require(outcomes.first { $0.name == "totals" && $0.status == .failed })
         #expect(failure.location.description == "project.visivo.yml:33:9")
         let xml = ProjectTestRunner.junit(outcomes, seconds: 0.5)
-        #expect(xml.contains("<testsuites tests=\"11\" failures=\"4\" skipped=\"1\" time=\"0.500\">"))
+        #expect(xml.contains("<testsuites tests=\"13\" failures=\"4\" skipped=\"3\" time=\"0.500\">"))
         #expect(xml.contains("<testcase classname=\"totals\" name=\"&gt;{ max(${ref(by-region).props.y}) &lt; 20 }\" file=\"project.visivo.yml\" line=\"33\">"))
         #expect(xml.contains("<failure message=\"it is false (${ref(by-region).props.y} = [15.5, 7.75, 20.25], max(${ref(by-region).props.y}) = 20.25)\">"))
     }

@@ -133,8 +133,24 @@ import VisivoTestSupport
         let m = try #require(p.model(named: "by-segment joined"))
         #expect(
             m.sql
-                == "SELECT `customers`.segment AS `customers.segment`, `orders`.amount AS `orders.amount`\nFROM (select * from customers) AS `customers`\nLEFT JOIN (select id, customer_id, region, amount from orders) AS `orders` ON `orders`.customer_id = `customers`.id"
+                == "SELECT `customers`.segment AS `customers.segment`, `orders`.amount AS `orders.amount`\nFROM (select * from customers) AS `customers`\nRIGHT JOIN (select id, customer_id, region, amount from orders) AS `orders` ON `orders`.customer_id = `customers`.id"
         )
+    }
+
+    /// `left` keeps every row of the condition's first model, whichever the insight names first.
+    @Test func leftJoinKeepsTheConditionsFirstModel() throws {
+        let p = try loaded(
+            """
+            relations:
+              - {name: r, join_type: left, condition: "${ref(orders).customer_id} = ${ref(customers).id}"}
+            insights:
+              - name: by-segment
+                props: {type: pie, labels: '?{ ${ref(customers).segment} }', values: '?{ sum(${ref(orders).amount}) }'}
+              - name: by-order
+                props: {type: bar, x: '?{ ${ref(orders).id} }', y: '?{ ${ref(customers).segment} }'}
+            """)
+        #expect(p.model(named: "by-segment joined")?.sql.contains("FROM (select * from customers) AS `customers`\nRIGHT JOIN") == true)
+        #expect(p.model(named: "by-order joined")?.sql.contains("FROM (select id, customer_id, region, amount from orders) AS `orders`\nLEFT JOIN") == true)
     }
 
     @Test func tablesFromDataAndPivots() throws {

@@ -102,9 +102,10 @@ import FoundationNetworking
 
 @Suite struct ViewerServerTests {
     /// Sends a GET with `host` as its Host header to the server's port.
-    func get(_ path: String, port: Int, host: String? = nil) async throws -> (Int, [String: String], String) {
+    func get(_ path: String, port: Int, host: String? = nil, headers extra: [String: String] = [:]) async throws -> (Int, [String: String], String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         if let host { request.setValue(host, forHTTPHeaderField: "Host") }
+        for (k, v) in extra { request.setValue(v, forHTTPHeaderField: k) }
         let config = URLSessionConfiguration.ephemeral
         let session = URLSession(configuration: config, delegate: NoRedirects(), delegateQueue: nil)
         let (data, response) = try await session.data(for: request)
@@ -157,5 +158,48 @@ import FoundationNetworking
         #expect(ok == 200 && script.hasPrefix("window.VISIVO_PROJECT = "))
         let (missing, _, _) = try await get("/../../etc/passwd", port: p)
         #expect(missing == 404)
+    }
+
+    /// `/_visivo/insight`: an insight's data for other input values, for the dashboards'
+    /// own pages only, for values among the input's options only.
+    @Test func insightEndpoint() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("visivo-serve-insight-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fixture = repositoryRoot + "/Tests/Fixtures/format2x"
+        for f in ["project.visivo.yml", "data.sql"] { try FileManager.default.copyItem(atPath: "\(fixture)/\(f)", toPath: "\(dir)/\(f)") }
+        try makeSQLite(dir + "/shop.db", try String(contentsOfFile: dir + "/data.sql", encoding: .utf8))
+        let build = ProjectBuild(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir))
+        let live = LiveSite(.init(build: build, page: .init(live: true), plotly: nil), watcher: nil, reporter: nil)
+        live.start()
+        let port = Mutex<Int>(0)
+        let server = Task { try await ViewerServer(live: live, host: "127.0.0.1", port: 0).run { p in port.withLock { $0 = p } } }
+        defer {
+            live.stop()
+            server.cancel()
+        }
+        var p = 0
+        for _ in 0..<600 where p == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            p = port.withLock { $0 }
+        }
+        try #require(p != 0)
+        func ask(_ values: String, headers: [String: String] = [:]) async throws -> (Int, String) {
+            let q = values.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            let (status, _, body) = try await get("/_visivo/insight?name=region-orders&values=\(q)", port: p, headers: headers)
+            return (status, body)
+        }
+        let (ok, data) = try await ask(#"{"region-pick":"o'hara","min-amount":"10"}"#)
+        #expect(ok == 200 && data == #"{"region-orders":{"props.x":["tools"],"props.y":[70.0]}}"#)
+        let (again, same) = try await ask(#"{"region-pick":"o'hara","min-amount":"10"}"#)
+        #expect(again == 200 && same == data)
+        let (bad, refusal) = try await ask(#"{"region-pick":"x' or 1=1 --"}"#)
+        #expect(bad == 422 && refusal.contains("is not a value of single-select input 'region-pick' (not among its options)"))
+        let (cross, _) = try await ask(#"{"region-pick":"south"}"#, headers: ["Sec-Fetch-Site": "cross-site"])
+        #expect(cross == 403)
+        let (foreign, _) = try await ask(#"{"region-pick":"south"}"#, headers: ["Origin": "http://evil.example"])
+        #expect(foreign == 403)
+        let (deep, _) = try await ask(String(repeating: "[", count: 5000))
+        #expect(deep == 400)
     }
 }

@@ -43,15 +43,19 @@ struct Evaluator {
             guard case .list(let items) = list, case .number(let d) = try evaluate(i) else {
                 throw ExpressionError(message: "\(e.text): only a list takes an index")
             }
-            let n = Int(d) < 0 ? items.count + Int(d) : Int(d)
-            guard items.indices.contains(n) else { throw ExpressionError(message: "\(e.text): index \(Int(d)) is outside the \(items.count) values") }
+            guard let whole = Int(exactly: d) else {
+                throw ExpressionError(message: "\(e.text): an index is a whole number, not \(TestValue.number(d).literal)")
+            }
+            let n = whole < 0 ? items.count + whole : whole
+            guard items.indices.contains(n) else { throw ExpressionError(message: "\(e.text): index \(whole) is outside the \(items.count) values") }
             return items[n]
         case .slice(let base, let a, let b):
             guard case .list(let items) = try evaluate(base) else { throw ExpressionError(message: "\(e.text): only a list takes a slice") }
             func bound(_ x: Expression?, _ fallback: Int) throws(ExpressionError) -> Int {
                 guard let x else { return fallback }
-                guard case .number(let d) = try evaluate(x) else { throw ExpressionError(message: "\(e.text): a slice takes numbers") }
-                let i = Int(d)
+                guard case .number(let d) = try evaluate(x), let i = Int(exactly: d) else {
+                    throw ExpressionError(message: "\(e.text): a slice takes whole numbers")
+                }
                 return max(0, min(items.count, i < 0 ? items.count + i : i))
             }
             let lo = try bound(a, 0), hi = try bound(b, items.count)

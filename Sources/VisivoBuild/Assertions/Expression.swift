@@ -61,7 +61,7 @@ enum TestValue: Sendable, Equatable {
     /// The value as a literal, for messages: `851.99`, `'east'`, `[1, 2]`.
     var literal: String {
         switch self {
-        case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+        case .number(let d): return d.isFinite && d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
         case .string(let s): return "'" + s.replacingOccurrences(of: "'", with: "\\'") + "'"
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"

@@ -42,7 +42,19 @@ public enum ProjectTestRunner {
                 let passed = r.error == nil && r.value?.truthy == true
                 let message = passed ? nil : r.error ?? "it is \(r.value?.literal ?? "null")" + r.seenText
                 out.append(TestOutcome(name: test.name, assertion: a.value, location: a.location, status: passed ? .passed : .failed, message: message))
-                if !passed && test.onFailure == .exit { break tests }
+                if !passed && test.onFailure == .exit {
+                    // What did not run is reported as skipped, so a report shows everything.
+                    let ran = Set(out.map { "\($0.location)" })
+                    for rest in project.tests {
+                        for b in rest.assertions where !ran.contains("\(b.location)") {
+                            out.append(
+                                TestOutcome(
+                                    name: rest.name, assertion: b.value, location: b.location, status: .skipped,
+                                    message: "not run: test '\(test.name)' failed and stops the run (on_failure: exit)"))
+                        }
+                    }
+                    break tests
+                }
             }
         }
         return out

@@ -4,7 +4,7 @@ import VisivoConnectors
 /// `visivo clean`'s deletion of build outputs: only the files builds write, and never
 /// through a symbolic link. An output folder is anyone's folder named with `-o`, so it is
 /// not deleted whole: what a build writes there goes (`project.json`, each trace's
-/// `data.json` and `query.sql`, models' `.sqlite` files, the scratch folder's files),
+/// `data.json` and `query.sql`, inputs' `options.json`, models' `.sqlite` files, the scratch folder's files),
 /// folders left empty go, and everything else stays where it is.
 public enum OutputCleaner {
     public struct Outcome: Sendable, Equatable {
@@ -41,7 +41,7 @@ public enum OutputCleaner {
         if inScratch { return true }
         switch depth {
         case 0: return name == "project.json" || name.hasSuffix(".sqlite")
-        case 1: return name == "data.json" || name == "query.sql" || name.hasSuffix(".sqlite")
+        case 1: return name == "data.json" || name == "query.sql" || name == "options.json" || name.hasSuffix(".sqlite")
         default: return false
         }
     }

@@ -102,9 +102,10 @@ extension NodeWork {
             }
             let key = NodeKeys.inputOptions(sql, dialect: compiled.inputDialects[input.name] ?? Dialect(.sqlite), upstream: upstream)
             let path = outputs.optionsPath(input: input.name)
+            let source = compiled.inputTargets[input.name].flatMap { compiled.source(named: $0) }
             return .cached(
                 CachedStep(
-                    name: input.name, key: key, maxAge: nil, refresh: refreshes(i),
+                    name: input.name, key: key, maxAge: compiled.model(named: graph.nodes[model].name)?.maxAge ?? source?.maxAge, refresh: refreshes(i),
                     intact: { out, confirming in self.record.holds(path, hash: out.hex, confirming: confirming) },
                     output: { NodeKeys.hash($0) }))
         case .chart, .table, .selector, .dashboard, .markdown:

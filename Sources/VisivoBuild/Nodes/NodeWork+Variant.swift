@@ -16,13 +16,17 @@ extension NodeWork {
         else { throw NodeFailure(message: "there is no insight named '\(name)'") }
         let modelOutput = try upToDateOutput(of: model)
         let inputs = usedInputs(t)
-        var states = InputBinding.defaults(inputs, options: try builtOptions(of: t))
+        let built = try builtOptions(of: t)
+        var states = InputBinding.defaults(inputs, options: built)
         for (inputName, key) in values {
             guard let input = inputs.first(where: { $0.name == inputName }) else {
                 throw NodeFailure(message: "insight '\(name)' does not read input '\(inputName)'")
             }
-            guard let state = InputState(key: key, for: input) else {
-                throw NodeFailure(message: "\(key.serialized) is not a value of \(input.kind.rawValue) input '\(inputName)'")
+            guard let state = InputState(key: key, for: input),
+                InputCombinations.isValid(state, for: input, options: built[inputName] ?? InputBinding.listed(input))
+            else {
+                let shown = key.serialized.count > 80 ? String(key.serialized.prefix(80)) + "..." : key.serialized
+                throw NodeFailure(message: "\(shown) is not a value of \(input.kind.rawValue) input '\(inputName)' (not among its options)")
             }
             states[inputName] = state
         }
@@ -73,6 +77,14 @@ extension NodeWork {
 }
 
 extension BuildEngine {
+    /// An engine for insights' other input values (`serve`, `dist`): its results are
+    /// stored as loose cache objects, so requests that come and go never share a pack.
+    public static func forVariants(_ compiled: CompiledProject, options: BuildOptions) -> BuildEngine {
+        let files = FileCache(root: options.cacheDirectory, packAfter: .max)
+        let cache: any CacheStore = options.remoteCache.map { RemoteCache(local: files, settings: $0) } ?? files
+        return BuildEngine(compiled, options: options, cache: cache)
+    }
+
     /// An insight's data for other input values (`serve` on a viewer's request, `dist`
     /// for every combination): cached like the build's own results.
     public func variant(_ insight: String, values: [String: JSONValue]) throws -> [UInt8] {

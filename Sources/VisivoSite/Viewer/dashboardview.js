@@ -45,7 +45,10 @@ export class DashboardView {
   /** Draws `project` with `loaded` (trace name -> {data} | {error}). */
   show(project, loaded) {
     // Another version of the project: its data may differ for every combination.
-    if (this.project && this.project.version !== project.version) this.variants.clear();
+    if (this.project && this.project.version !== project.version) {
+      this.variants.clear();
+      this.pending.clear();
+    }
     this.project = project;
     this.loaded = loaded;
     const dashboard = findDashboard(project, this.name);
@@ -132,7 +135,11 @@ export class DashboardView {
     if (this.variants.has(id)) return this.variants.get(id);
     if (!this.pending.has(id)) {
       this.pending.add(id);
+      const version = this.project.version;
       this.fetchVariant(name, entry, source, states).then((result) => {
+        // An answer for an earlier version of the project is dropped. A failure is kept
+        // until the next pick (then asked again), so a failing source is not asked in a loop.
+        if (this.project.version !== version) return;
         this.pending.delete(id);
         this.variants.set(id, result);
         this.refresh();
@@ -221,6 +228,7 @@ export class DashboardView {
     const input = this.project?.inputs?.[name];
     if (!input) return;
     this.search.set(withQueryValue(this.search.get(), inputQueryKey(name), inputQueryValue(input, state)));
+    for (const [id, result] of this.variants) if (result.error) this.variants.delete(id);
     this.refresh();
   }
 

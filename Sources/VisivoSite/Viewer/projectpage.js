@@ -31,7 +31,8 @@ export function projectPage(base, project) {
   const card = (dashboard) => {
     const rows = dashboard.rows ?? [];
     const items = rows.reduce((count, row) => count + (row.items ?? []).length, 0);
-    const external = typeof dashboard.href === 'string';
+    // Only web addresses link out: a `javascript:` address would run when clicked.
+    const external = typeof dashboard.href === 'string' && /^https?:\/\//i.test(dashboard.href);
     return h(
       'li',
       {},
