@@ -50,6 +50,16 @@ import VisivoTestSupport
         #expect(sink.rows.first?[1] == .number("42"))
         #expect(sink.rows.first?[2] == .number("5") || sink.rows.first?[2] == .number("5.0"))
         #expect(sink.rows.first?[3] == .number("1"))
+        // A value compared with a column of another collation than the connection's takes
+        // the column's (a user variable read directly would not: "Illegal mix of collations").
+        var rows = PostgreSQLConnectionTests.CollectingSink()
+        try c.run("drop table if exists visivo_collation", into: &rows)
+        try c.run("create table visivo_collation (name varchar(10) character set utf8mb4 collate utf8mb4_unicode_ci)", into: &rows)
+        try c.run("insert into visivo_collation values ('a'), ('b'), ('a')", into: &rows)
+        rows = PostgreSQLConnectionTests.CollectingSink()
+        try c.run("select count(*) as n from visivo_collation where name = @visivo_p1 or name = @visivo_p1", parameters: [.string("a")], into: &rows)
+        #expect(rows.rows == [[.number("2")]])
+        try c.run("drop table visivo_collation", into: &rows)
     }
 
     @Test func postgresql() throws {

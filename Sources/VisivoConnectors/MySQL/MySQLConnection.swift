@@ -117,8 +117,7 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
 
     /// Runs `sql` and streams the rows of its result set into `sink` (`mysql_use_result`:
     /// rows are read from the socket as the sink takes them, never held all at once).
-    /// Parameters are set first as user variables `@visivo_pN` by a prepared statement
-    /// (the binary protocol carries the values), which `sql` reads.
+    /// With parameters, `sql` reads them as `@visivo_pN` (see `MySQLParameters`).
     public func run<Sink: RowSink>(_ sql: String, parameters: [JSONValue], into sink: inout Sink) throws {
         try reconnectIfLost()
         cancelLock.lock()
@@ -131,7 +130,7 @@ public final class MySQLConnection: Connection, @unchecked Sendable {
             cancelLock.unlock()
         }
         if cancelledEarly { throw ConnectorError(source: settings.sourceName, message: "query cancelled", cancelled: true) }
-        if !parameters.isEmpty { try MySQLParameters.set(parameters, on: mysql, source: settings.sourceName) }
+        let sql = parameters.isEmpty ? sql : try MySQLParameters.prepare(sql, parameters, on: mysql, source: settings.sourceName)
 
         guard mysql_real_query(mysql, sql, UInt(sql.utf8.count)) == 0 else {
             throw queryError(fallback: "the query failed")

@@ -2,14 +2,47 @@ import CMariaDB
 import Foundation
 import VisivoSupport
 
-/// Query parameters for MySQL and MariaDB: a text query has no placeholders, so the values
-/// go to the server by a prepared `SET @visivo_p1 = ?, ...` (bound in the binary protocol,
-/// never in SQL text), and the query reads the variables.
+/// Query parameters for MySQL and MariaDB. A text query has no placeholders, so the values
+/// (and the statement) go to the server by a prepared `SET @visivo_p1 = ?, ...` (bound in
+/// the binary protocol, never in SQL text); the statement, its `@visivo_pN` turned into
+/// `?`, is then `PREPARE`d from its variable and run as `EXECUTE ... USING @visivo_p1, ...`,
+/// whose rows stream like any text query's. (Read as `?` parameters, the values take the
+/// collation of what they are compared with, as literals do; a variable read directly
+/// would clash with a column of another collation.)
 enum MySQLParameters {
-    static func set(_ values: [JSONValue], on mysql: UnsafeMutablePointer<MYSQL>, source: String) throws {
+    /// The statement to send in place of `sql`, once `prepare` has run.
+    static func prepare(_ sql: String, _ values: [JSONValue], on mysql: UnsafeMutablePointer<MYSQL>, source: String) throws -> String {
+        var order: [Int] = []
+        var text = ""
+        var rest = Substring(sql)
+        while let r = rest.range(of: "@visivo_p") {
+            let digits = rest[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
+            guard let n = Int(digits), (1...values.count).contains(n) else {
+                text += rest[..<r.upperBound]
+                rest = rest[r.upperBound...]
+                continue
+            }
+            text += rest[..<r.lowerBound] + "?"
+            order.append(n)
+            rest = rest[digits.endIndex...]
+        }
+        text += rest
+        try set(values + [.string(text)], on: mysql, source: source, last: "visivo_sql")
+        let prepare = "PREPARE visivo_statement FROM @visivo_sql"
+        guard mysql_real_query(mysql, prepare, UInt(prepare.utf8.count)) == 0 else {
+            let message = mysql_error(mysql).map { String(cString: $0) } ?? "could not prepare the statement"
+            let code = mysql_errno(mysql)
+            throw ConnectorError(source: source, message: message, code: code == 0 ? nil : String(code))
+        }
+        return "EXECUTE visivo_statement" + (order.isEmpty ? "" : " USING " + order.map { "@visivo_p\($0)" }.joined(separator: ", "))
+    }
+
+    /// `SET @visivo_p1 = ?, ...` (the last value into `@<last>` when named), bound.
+    static func set(_ values: [JSONValue], on mysql: UnsafeMutablePointer<MYSQL>, source: String, last: String? = nil) throws {
         guard let stmt = mysql_stmt_init(mysql) else { throw ConnectorError(source: source, message: "could not prepare the query's parameters") }
         defer { mysql_stmt_close(stmt) }
-        let text = "SET " + (1...values.count).map { "@visivo_p\($0) = ?" }.joined(separator: ", ")
+        let names = (1...values.count).map { i in i == values.count && last != nil ? "@\(last!)" : "@visivo_p\(i)" }
+        let text = "SET " + names.map { "\($0) = ?" }.joined(separator: ", ")
         guard mysql_stmt_prepare(stmt, text, UInt(text.utf8.count)) == 0 else { throw error(stmt, source: source) }
         let n = values.count
         let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: n)
