@@ -102,3 +102,20 @@ test('a chart of 2.x insights gets no automatic selector; a 1.x chart and a tabl
   const keys = [...dashboardSelectors(project, dashboard, cohorts).keys()];
   assert.deepEqual(keys, ['old Selector', 'tab Selector']);
 });
+
+test('format_cells shades numbers between two colours by table, row or column', async () => {
+  const { cellShade, parseHexColor } = await import('../../Sources/VisivoSite/Viewer/cellcolors.js');
+  assert.deepEqual(parseHexColor('#f00'), [255, 0, 0]);
+  assert.equal(parseHexColor('red'), null);
+  const data = { a: [0, 10], b: [5, 'x'] };
+  const table = cellShade({ scope: 'table', min_color: '#000000', max_color: '#ffffff' }, data, ['a', 'b'], 2);
+  assert.equal(table('a', 0), 'rgb(0, 0, 0)');
+  assert.equal(table('a', 1), 'rgb(255, 255, 255)');
+  assert.equal(table('b', 0), 'rgb(128, 128, 128)');
+  assert.equal(table('b', 1), null);
+  const column = cellShade({ scope: 'column', min_color: '#000', max_color: '#fff' }, data, ['a', 'b'], 2);
+  assert.equal(column('b', 0), 'rgb(0, 0, 0)');
+  const row = cellShade({ scope: 'row', min_color: '#000', max_color: '#fff' }, data, ['a', 'b'], 2);
+  assert.equal(row('b', 0), 'rgb(255, 255, 255)');
+  assert.equal(cellShade({ scope: 'table', min_color: 'nope', max_color: '#fff' }, data, ['a'], 2), null);
+});

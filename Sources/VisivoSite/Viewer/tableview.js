@@ -11,6 +11,7 @@ import { tableColumns, rowCount, cellValue, cellText, isNumericColumn, sortedRow
 import { fileSafeName } from './plotconfig.js';
 import { SelectorWidget } from './selectorview.js';
 import { pivotTable } from './pivot.js';
+import { cellShade } from './cellcolors.js';
 
 export class TableView {
   /** `state`: `{page, pageSize, sortKey, sortDir, cohortId}`, filled in on first use. */
@@ -139,6 +140,9 @@ export class TableView {
         h('span', { className: 'vz-sort-arrow', 'aria-hidden': 'true' }, sorted ? (state.sortDir === 'desc' ? '▼' : '▲') : ''),
       );
     });
+    const shade = table.format_cells
+      ? cellShade(table.format_cells, entry.columns, columns.filter((_, c) => numeric[c]).map((column) => column.key), count)
+      : null;
     const rows = [];
     for (let position = slice.start; position < slice.end; position++) {
       const index = order[position];
@@ -146,9 +150,14 @@ export class TableView {
         h(
           'tr',
           {},
-          columns.map((column, c) =>
-            h('td', { className: numeric[c] ? 'vz-num' : null }, cellText(cellValue(entry.columns, column.key, index))),
-          ),
+          columns.map((column, c) => {
+            const color = shade ? shade(column.key, index) : null;
+            return h(
+              'td',
+              { className: numeric[c] ? 'vz-num' : null, style: color ? `background-color: ${color}` : null },
+              cellText(cellValue(entry.columns, column.key, index)),
+            );
+          }),
         ),
       );
     }
