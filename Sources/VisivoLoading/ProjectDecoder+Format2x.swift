@@ -103,6 +103,15 @@ extension ProjectDecoder {
             for key in ["start", "end", "step"] where rf[key] == nil {
                 diagnostics.append(Diagnostic(.error, "'range' of \(label) is missing required key '\(key)'", at: r.location))
             }
+            for key in ["start", "end", "step"] {
+                if let v = rf[key], let text = v.scalar, TraceSyntax.unwrapQuery(text) != nil {
+                    diagnostics.append(
+                        Diagnostic(
+                            .error,
+                            "'\(key)' of the range of \(label) is a query; this version takes numbers or ISO dates (step: a number, or '1 day', '2 weeks', '1 month')",
+                            at: v.location))
+                }
+            }
             options = .range(start: rf["start"]?.json ?? .null, end: rf["end"]?.json ?? .null, step: rf["step"]?.json ?? .null)
         } else {
             diagnostics.append(Diagnostic(.error, "\(label) needs 'options' (a list or a query)\(kind == .multi ? " or 'range'" : "")", at: node.location))

@@ -347,6 +347,17 @@ import VisivoTestSupport
             ])
     }
 
+    @Test func queryRangesAreRefusedClearly() throws {
+        let d = try diagnostics([
+            "project.visivo.yml": Self.base
+                + "inputs:\n  - name: span\n    type: multi-select\n    range: {start: '?{ select min(amount) from ${ref(orders)} }', end: 10, step: 1}\n"
+        ])
+        #expect(
+            d == [
+                "project.visivo.yml:26:20: error: 'start' of the range of input 'span' is a query; this version takes numbers or ISO dates (step: a number, or '1 day', '2 weeks', '1 month')"
+            ])
+    }
+
     @Test func modelColumnsKnownOnlyFromPlainSelects() {
         #expect(ModelColumns.known("select id, region as r, o.amount, count(*) total from orders o") == ["id", "r", "amount", "total"])
         #expect(ModelColumns.known("SELECT DISTINCT a, \"B c\" FROM t") == ["a", "B c"])
