@@ -155,6 +155,15 @@ extension ProjectDecoder {
     mutating func inputDefault(_ node: YAMLNode, kind: Input.Kind, label: String) -> Input.Default? {
         let known = kind == .single ? ["value"] : ["values", "start", "end"]
         guard let f = Fields(node, what: "the default of \(label)", known: known, diagnostics: &diagnostics) else { return nil }
+        for key in known {
+            if let v = f[key], let text = v.scalar, TraceSyntax.unwrapQuery(text) != nil {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "the default '\(key)' of \(label) is a query; this version takes a value (the first option is the default when none is given)",
+                        at: v.location))
+                return nil
+            }
+        }
         if kind == .single { return f["value"].map { .value($0.json) } }
         if let v = f["values"] {
             if let word = v.scalar {

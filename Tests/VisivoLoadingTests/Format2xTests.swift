@@ -352,6 +352,14 @@ import VisivoTestSupport
             "project.visivo.yml": Self.base
                 + "inputs:\n  - name: span\n    type: multi-select\n    range: {start: '?{ select min(amount) from ${ref(orders)} }', end: 10, step: 1}\n"
         ])
+        let defaults = try diagnostics([
+            "project.visivo.yml": Self.base
+                + "inputs:\n  - name: pick\n    type: single-select\n    options: [a]\n    display: {default: {value: '?{ select 1 }'}}\n"
+        ])
+        #expect(
+            defaults == [
+                "project.visivo.yml:27:32: error: the default 'value' of input 'pick' is a query; this version takes a value (the first option is the default when none is given)"
+            ])
         #expect(
             d == [
                 "project.visivo.yml:26:20: error: 'start' of the range of input 'span' is a query; this version takes numbers or ISO dates (step: a number, or '1 day', '2 weeks', '1 month')"
