@@ -28,17 +28,10 @@ extension ProjectDecoder {
             let (name, generated) = name(of: f, kind: .insight, parent: parent)
         else { return nil }
         checkReferenceName(f, kind: .insight, name: name, generated: generated)
-        var props = JSONValue.object([JSONMember]())
-        var locations: [String: SourceLocation] = [:]
+        let (props, locations) = props(of: f, label: label)
         if let p = f["props"] {
-            if p.mapping == nil {
-                diagnostics.append(Diagnostic(.error, "'props' of \(label) must be a mapping, not \(p.kindName)", at: p.location))
-            } else {
-                props = p.json
-                Self.collectLocations(p, path: "props", into: &locations)
-                if p["type"] == nil {
-                    diagnostics.append(Diagnostic(.error, "'props' of \(label) needs a plotly 'type' (bar, scatter, pie...)", at: p.location))
-                }
+            if p.mapping != nil, p["type"] == nil {
+                diagnostics.append(Diagnostic(.error, "'props' of \(label) needs a plotly 'type' (bar, scatter, pie...)", at: p.location))
             }
         } else {
             diagnostics.append(Diagnostic(.error, "\(label) is missing required key 'props'", at: node.location))

@@ -215,16 +215,7 @@ struct ProjectDecoder: Sendable {
             return nil
         }
         guard let model = refOrInline(modelNode, kind: .model, parent: name, field: "model") else { return nil }
-        var props = JSONValue.object([JSONMember]())
-        var locations: [String: SourceLocation] = [:]
-        if let p = f["props"] {
-            if p.mapping == nil {
-                diagnostics.append(Diagnostic(.error, "'props' of \(label) must be a mapping, not \(p.kindName)", at: p.location))
-            } else {
-                props = p.json
-                Self.collectLocations(p, path: "props", into: &locations)
-            }
-        }
+        let (props, locations) = props(of: f, label: label)
         var t = Trace(name: name, model: model, props: props, location: node.location)
         t.propLocations = locations
         if let c = f["columns"] {
@@ -253,6 +244,19 @@ struct ProjectDecoder: Sendable {
         }
         project.traces.append(t)
         return Ref(name, at: node.location)
+    }
+
+    /// `props` (a mapping) as JSON, with where each of its strings was written; `{}` when
+    /// absent or not a mapping (reported).
+    mutating func props(of f: Fields, label: String) -> (JSONValue, [String: SourceLocation]) {
+        var locations: [String: SourceLocation] = [:]
+        guard let p = f["props"] else { return (.object([JSONMember]()), locations) }
+        guard p.mapping != nil else {
+            diagnostics.append(Diagnostic(.error, "'props' of \(label) must be a mapping, not \(p.kindName)", at: p.location))
+            return (.object([JSONMember]()), locations)
+        }
+        Self.collectLocations(p, path: "props", into: &locations)
+        return (p.json, locations)
     }
 
     static func collectLocations(_ node: YAMLNode, path: String, into out: inout [String: SourceLocation]) {

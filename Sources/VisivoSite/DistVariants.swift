@@ -17,7 +17,7 @@ public enum DistVariants {
     ) throws(DistWriter.Failure) -> [InsightVariant] {
         let insights = project.traces.filter { !($0.insight?.inputs.isEmpty ?? true) && outcomes[$0.name]?.isOK == true }
         guard !insights.isEmpty else { return [] }
-        let built = builtOptions(project, outputDirectory: options.outputDirectory)
+        let built = BuiltOptions.all(project, outputDirectory: options.outputDirectory)
         var jobs: [(insight: String, states: [String: InputState])] = []
         for t in insights {
             var names: [String] = []
@@ -50,17 +50,5 @@ public enum DistVariants {
         engine.finishVariants()
         if let first = failures.withLock({ $0.sorted().first }) { throw DistWriter.Failure(description: first) }
         return results.withLock { $0.compactMap { $0 } }
-    }
-
-    /// The options built for the project's query inputs (`target/<input>/options.json`).
-    static func builtOptions(_ project: Project, outputDirectory: String) -> [String: [JSONValue]] {
-        var out: [String: [JSONValue]] = [:]
-        for i in project.inputs {
-            guard case .query = i.options, let data = FileManager.default.contents(atPath: "\(outputDirectory)/\(i.name)/options.json"),
-                let doc = try? JSONParser.parse(Array(data)), case .array(let options)? = doc["options"]
-            else { continue }
-            out[i.name] = options
-        }
-        return out
     }
 }

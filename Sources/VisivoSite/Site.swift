@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VisivoBuild
 import VisivoProject
 import VisivoQuery
 import VisivoSupport
@@ -41,7 +42,7 @@ public struct Site: Sendable {
         let head = SiteDocument.head(project, paths: paths, version: version, builtAt: ISO8601DateFormatter().string(from: builtAt))
         let known = memo?.traces ?? [:]
         var extras = SiteDocument.Extras()
-        extras.inputOptions = DistVariants.builtOptions(project, outputDirectory: outputDirectory)
+        extras.inputOptions = BuiltOptions.all(project, outputDirectory: outputDirectory)
         for (name, state) in InputBinding.defaults(project.inputs, options: extras.inputOptions) { extras.defaults[name] = state.key }
         var variantFiles: [String: [UInt8]] = [:]
         for v in variants {

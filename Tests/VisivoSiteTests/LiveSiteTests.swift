@@ -115,6 +115,28 @@ import FoundationNetworking
         return (http.statusCode, headers, String(decoding: data, as: UTF8.self))
     }
 
+    /// The project in `dir` built and served on a free loopback port: the live site, the
+    /// server's task and the port (the caller stops both).
+    func serve(_ dir: String) async throws -> (LiveSite, Task<Void, any Error>, Int) {
+        let build = ProjectBuild(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir))
+        let live = LiveSite(.init(build: build, page: .init(live: true), plotly: nil), watcher: nil, reporter: nil)
+        live.start()
+        let port = Mutex<Int>(0)
+        let server = Task { try await ViewerServer(live: live, host: "127.0.0.1", port: 0).run { p in port.withLock { $0 = p } } }
+        // Waits without blocking a thread of the cooperative pool, which the server needs.
+        var p = 0
+        for _ in 0..<600 where p == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            p = port.withLock { $0 }
+        }
+        if p == 0 {
+            live.stop()
+            server.cancel()
+        }
+        try #require(p != 0)
+        return (live, server, p)
+    }
+
     final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
         func urlSession(
             _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
@@ -127,22 +149,11 @@ import FoundationNetworking
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try sampleProject(in: dir)
-        let build = ProjectBuild(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir))
-        let live = LiveSite(.init(build: build, page: .init(live: true), plotly: nil), watcher: nil, reporter: nil)
-        live.start()
-        let port = Mutex<Int>(0)
-        let server = Task { try await ViewerServer(live: live, host: "127.0.0.1", port: 0).run { p in port.withLock { $0 = p } } }
+        let (live, server, p) = try await serve(dir)
         defer {
             live.stop()
             server.cancel()
         }
-        // Waits without blocking a thread of the cooperative pool, which the server needs.
-        var p = 0
-        for _ in 0..<600 where p == 0 {
-            try await Task.sleep(for: .milliseconds(50))
-            p = port.withLock { $0 }
-        }
-        try #require(p != 0)
 
         let (status, headers, body) = try await get("/sales-overview/", port: p)
         #expect(status == 200 && body.contains("window.VISIVO_PAGE"))
@@ -169,21 +180,11 @@ import FoundationNetworking
         let fixture = repositoryRoot + "/Tests/Fixtures/format2x"
         for f in ["project.visivo.yml", "data.sql"] { try FileManager.default.copyItem(atPath: "\(fixture)/\(f)", toPath: "\(dir)/\(f)") }
         try makeSQLite(dir + "/shop.db", try String(contentsOfFile: dir + "/data.sql", encoding: .utf8))
-        let build = ProjectBuild(loader: ProjectLoader(workingDirectory: dir, environment: [:]), options: BuildOptions(projectDirectory: dir))
-        let live = LiveSite(.init(build: build, page: .init(live: true), plotly: nil), watcher: nil, reporter: nil)
-        live.start()
-        let port = Mutex<Int>(0)
-        let server = Task { try await ViewerServer(live: live, host: "127.0.0.1", port: 0).run { p in port.withLock { $0 = p } } }
+        let (live, server, p) = try await serve(dir)
         defer {
             live.stop()
             server.cancel()
         }
-        var p = 0
-        for _ in 0..<600 where p == 0 {
-            try await Task.sleep(for: .milliseconds(50))
-            p = port.withLock { $0 }
-        }
-        try #require(p != 0)
         func ask(_ values: String, headers: [String: String] = [:]) async throws -> (Int, String) {
             let q = values.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             let (status, _, body) = try await get("/_visivo/insight?name=region-orders&values=\(q)", port: p, headers: headers)

@@ -32,10 +32,7 @@ extension NodeWork {
     }
 
     static func readOptions(_ path: String, input: String) throws -> [JSONValue] {
-        guard let data = FileManager.default.contents(atPath: path), let doc = try? JSONParser.parse(Array(data)), case .array(let options)? = doc["options"]
-        else {
-            throw NodeFailure(message: "the options of input '\(input)' are not built (\(path))")
-        }
+        guard let options = BuiltOptions.read(path) else { throw NodeFailure(message: "the options of input '\(input)' are not built (\(path))") }
         return options
     }
 
@@ -81,5 +78,26 @@ struct OptionsSink: RowSink {
     mutating func row(_ values: [JSONValue]) throws {
         guard let v = values.first, v != .null, seen.insert(v.serialized).inserted else { return }
         self.values.append(v)
+    }
+}
+
+/// The options a build wrote for inputs whose options come from a query
+/// (`target/<input>/options.json`), as the build, `serve` and `dist` read them.
+public enum BuiltOptions {
+    static func read(_ path: String) -> [JSONValue]? {
+        guard let data = FileManager.default.contents(atPath: path), let doc = try? JSONParser.parse(Array(data)), case .array(let options)? = doc["options"]
+        else { return nil }
+        return options
+    }
+
+    /// Every query input's options that are built, by input name.
+    public static func all(_ project: Project, outputDirectory: String) -> [String: [JSONValue]] {
+        let outputs = NodeOutputs(directory: outputDirectory, projectDirectory: project.directory)
+        var out: [String: [JSONValue]] = [:]
+        for i in project.inputs {
+            guard case .query = i.options, let options = read(outputs.optionsPath(input: i.name)) else { continue }
+            out[i.name] = options
+        }
+        return out
     }
 }
